@@ -1,0 +1,80 @@
+// The contract between a connection and a request parser. Two implementations keep it:
+// `parser/wafer.ts` (ours, TypeScript) and `parser/llhttp.ts` (Node's built-in llhttp).
+import type { ParseError } from './errors.js';
+
+export type { ParseError } from './errors.js';
+
+/** What a parser knows about a request once its head (request line + headers) is complete. */
+export interface RequestHead {
+  method: string;
+  /** The raw request target, exactly as sent. */
+  url: string;
+  versionMajor: number;
+  versionMinor: number;
+  /** Header fields as sent, flat: [name, value, name, value, …]; names keep their case. */
+  rawHeaders: string[];
+  /** Content-Length when one was given, else -1. */
+  contentLength: number;
+  /** Transfer-Encoding ends in chunked. */
+  chunked: boolean;
+  /** llhttp_should_keep_alive(): the connection may carry another request after this one. */
+  keepAlive: boolean;
+  /** An Upgrade or CONNECT request: the parser stops after the head; what follows is not HTTP. */
+  upgrade: boolean;
+}
+
+/** Where a parser delivers a request. Calls come synchronously from inside execute(). */
+export interface RequestSink {
+  onHead(head: RequestHead): void;
+  /** A piece of body. A view into the buffer passed to execute(): copy it to keep it. */
+  onBody(chunk: Buffer): void;
+  onMessageComplete(): void;
+}
+
+/** llhttp's lenient flags, as bits (the same values as Node's HTTPParser.kLenient*). */
+export const Lenient = {
+  NONE: 0,
+  HEADERS: 1,
+  CHUNKED_LENGTH: 2,
+  KEEP_ALIVE: 4,
+  TRANSFER_ENCODING: 8,
+  VERSION: 16,
+  DATA_AFTER_CLOSE: 32,
+  OPTIONAL_LF_AFTER_CR: 64,
+  OPTIONAL_CRLF_AFTER_CHUNK: 128,
+  OPTIONAL_CR_BEFORE_LF: 256,
+  SPACES_AFTER_CHUNK_SIZE: 512,
+  HEADER_VALUE_RELAXED: 1024,
+} as const;
+
+export interface ParserOptions {
+  /** Bitwise OR of `Lenient` flags. Default 0: strict. */
+  lenient?: number;
+  /** Request line + header block bytes (→ HPE_HEADER_OVERFLOW). */
+  maxHeaderSize?: number;
+  /** Header field count (→ HPE_HEADER_OVERFLOW). */
+  maxHeaderCount?: number;
+  /** Request-target bytes (→ HPE_URL_OVERFLOW). */
+  maxUrlLength?: number;
+  /** Chunk extension bytes per chunk (→ HPE_CHUNK_EXTENSIONS_OVERFLOW). */
+  maxChunkExtensionSize?: number;
+}
+
+export interface RequestParser {
+  /**
+   * Parse the next bytes of the stream. Returns how many bytes were consumed: all of them,
+   * unless the parser stopped early — on an error (then `error` is set and the return value
+   * is the offset of the failing byte) or after the head of an upgrade request (then
+   * `upgraded` is true and the rest of `data` belongs to the upgraded protocol).
+   */
+  execute(data: Buffer): number;
+  /** The peer ended the stream. Returns an error when that cuts a message short. */
+  finish(): ParseError | null;
+  readonly error: ParseError | null;
+  readonly upgraded: boolean;
+  /** Forget all state: ready for a new stream. */
+  reset(): void;
+}
+
+export type ParserKind = 'wafer' | 'llhttp';
+export type ParserFactory = (sink: RequestSink, options?: ParserOptions) => RequestParser;
