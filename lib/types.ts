@@ -1,0 +1,105 @@
+// The public shapes a handler sees. The engine (lib/server.ts, lib/connection.ts,
+// lib/request.ts, lib/response.ts) implements them; app helpers (router, static files,
+// body parsers) are written against these interfaces only.
+import type { Limits } from './limits.js';
+import type { ParserKind } from '../parser/types.js';
+
+export interface WaferRequest {
+  method: string;
+  /** The raw request target, exactly as sent (`/a/b?x=1`). */
+  url: string;
+  /** The path part of `url`, not decoded. */
+  path: string;
+  /** The query string without `?` ('' when none), not decoded. */
+  query: string;
+  /** Lower-cased names; repeated fields joined with ', ' (RFC 9110 §5.3), `set-cookie` kept as an array. */
+  headers: Record<string, string | string[] | undefined>;
+  /** As sent: [name, value, name, value, …]. */
+  rawHeaders: string[];
+  /** '1.1' or '1.0'. */
+  httpVersion: string;
+  /** The complete body when the handler runs (empty Buffer when none). In streaming mode: empty; read `req` as an async iterable instead. */
+  body: Buffer;
+  /** Route parameters, filled by the router (`/users/:id` → { id }). */
+  params: Record<string, string>;
+  /** Peer address. */
+  remoteAddress: string | undefined;
+  /** Streaming mode only: the body chunk by chunk, with backpressure. */
+  [Symbol.asyncIterator](): AsyncIterator<Buffer>;
+}
+
+export interface WaferResponse {
+  statusCode: number;
+  /** Reason phrase; defaults from the status code. */
+  statusMessage: string;
+  setHeader(name: string, value: string | number | readonly string[]): this;
+  getHeader(name: string): string | number | readonly string[] | undefined;
+  removeHeader(name: string): this;
+  hasHeader(name: string): boolean;
+  /** True once the status line and headers have been queued for the wire. */
+  readonly headersSent: boolean;
+  /** True once end() has been called. */
+  readonly writableEnded: boolean;
+  /** Send the head now with this status (and headers). */
+  writeHead(statusCode: number, headers?: Record<string, string | number | readonly string[]>): this;
+  /** Send a piece of body (chunked when no Content-Length was set). False: wait for 'drain' (see drain()). */
+  write(chunk: string | Buffer): boolean;
+  /** Resolves when the connection can take more (after write() returned false). */
+  drain(): Promise<void>;
+  /** Finish the response, with an optional last piece of body. */
+  end(body?: string | Buffer): void;
+  /** Send `value` as JSON with `content-type: application/json; charset=utf-8`. */
+  json(value: unknown, statusCode?: number): void;
+  /** Set Content-Type from a short name or extension ('json', 'html', 'txt', '.css') or a full type. */
+  type(name: string): this;
+  /** Redirect (default 302) to `location`. */
+  redirect(location: string, statusCode?: number): void;
+  /** The request this answers (for helpers that need both). */
+  readonly req: WaferRequest;
+}
+
+export type Handler = (req: WaferRequest, res: WaferResponse) => unknown | Promise<unknown>;
+
+export type LoopKind = 'edge' | 'poll';
+
+export interface ServerOptions extends Partial<Limits> {
+  /** Default: Number(process.env.PORT) || 4242. 0 picks a free port. */
+  port?: number;
+  /** Default '0.0.0.0'. */
+  host?: string;
+  /** Default 'edge'. */
+  loop?: LoopKind;
+  /** Live connection cap (WAFer's MAX_CON_CONS); default 10000. Excess connections get 503. */
+  maxConns?: number;
+  /** Default 'wafer'. */
+  parser?: ParserKind;
+  /** llhttp lenient flags (bits of parser/types.ts Lenient); default 0 (strict). */
+  lenient?: number;
+  /** Deliver the body as a stream instead of a Buffer. Default false. */
+  streamBody?: boolean;
+  /** ms to receive a complete request head (slowloris). */
+  headersTimeout?: number;
+  /** ms to receive a complete request (head + body). */
+  requestTimeout?: number;
+  /** ms an idle keep-alive connection is kept. Default 60000 (60 s). */
+  keepAliveTimeout?: number;
+  /** ms server.close() waits for in-flight requests before cutting them. */
+  closeGrace?: number;
+}
+
+export interface ServerStats {
+  connections: number;
+  accepted: number;
+  refused: number;
+  requests: number;
+  parseErrors: number;
+  timeouts: number;
+  handlerErrors: number;
+}
+
+export interface WaferServer {
+  readonly port: number;
+  readonly host: string;
+  stats(): ServerStats;
+  close(): Promise<void>;
+}
