@@ -85,6 +85,8 @@ export interface ServerOptions extends Partial<Limits> {
   keepAliveTimeout?: number;
   /** ms server.close() waits for in-flight requests before cutting them. */
   closeGrace?: number;
+  /** Called with what a handler threw or rejected with. Default: console.error. */
+  onError?: (err: unknown) => void;
 }
 
 export interface ServerStats {

@@ -51,7 +51,7 @@ export interface ParseError {
  * The HTTP status a server answers a parse error with (RFC 9110 §15.5/15.6). One function,
  * so both parsers and both loops give the same answer for the same fault.
  */
-export function statusForError(code: string): number {
+export function statusForError(code: string, reason?: string): number {
   switch (code) {
     case 'HPE_HEADER_OVERFLOW':
       return 431; // RFC 6585 §5
@@ -63,7 +63,9 @@ export function statusForError(code: string): number {
     case 'HPE_INVALID_TRANSFER_ENCODING_UNKNOWN':
       return 501; // RFC 9112 §6.1: unknown transfer coding
     case 'HPE_INVALID_VERSION':
-      return 505; // RFC 9110 §15.6.6 (only when the version is well-formed but unsupported; see lib)
+      // RFC 9110 §15.6.6: 505 only for a well-formed version we do not support (llhttp's
+      // reason 'Invalid HTTP version', e.g. HTTP/2.0); a malformed one is a 400.
+      return reason === undefined || reason === 'Invalid HTTP version' ? 505 : 400;
     default:
       return 400;
   }

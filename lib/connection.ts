@@ -1,0 +1,515 @@
+// One client connection: the socket, its parser, and the queue of in-flight requests.
+// Bytes come in from a loop (feed), become requests through the parser's sink callbacks,
+// meet the handler, and their responses leave strictly in request order — batched into one
+// write per drain of the socket.
+import type { Socket } from 'node:net';
+import { createParser } from '../parser/index.js';
+import { statusForError } from '../parser/errors.js';
+import type { RequestHead, RequestParser, RequestSink } from '../parser/types.js';
+import { addSize, growCapacity } from './limits.js';
+import { Request, type BodySource } from './request.js';
+import { Response, type ResponseSink } from './response.js';
+import type { ServerCore } from './server.js';
+
+/** Where the connection is in receiving the next request (for the timeout sweep). */
+export const enum Phase {
+  /** Between requests: waiting for a first byte (keep-alive idle, or a fresh connection). */
+  Idle = 0,
+  /** Some bytes of a head have arrived. headersTimeout runs. */
+  Head = 1,
+  /** The head is complete; the body is being received. requestTimeout runs. */
+  Body = 2,
+}
+
+const EMPTY = Buffer.alloc(0);
+const CONTINUE = 'HTTP/1.1 100 Continue\r\n\r\n';
+
+export class Connection implements RequestSink, ResponseSink, BodySource {
+  readonly socket: Socket;
+  private readonly core: ServerCore;
+  private parser: RequestParser | null = null;
+  /** Responses not yet fully written, oldest first; only queue[0] may write to the socket. */
+  private queue: Response[] | null = null;
+  /** The request whose head/body the parser is delivering now. */
+  private reading: Response | null = null;
+  // Buffered body of `reading` (buffered mode).
+  private body: Buffer = EMPTY;
+  private bodyLength = 0;
+  phase: Phase = Phase.Idle;
+  /** When the current phase began (ms, Date.now()). */
+  phaseStart: number;
+  /** Requests answered or being answered on this connection. */
+  served = 0;
+  // Output batching: while `batching`, writes collect here and leave in one write.
+  private batching = false;
+  private outStr = '';
+  private outList: (string | Buffer)[] | null = null;
+  /** Reading is paused because too many requests are in flight (or a body stream is full). */
+  private pausedByUs = false;
+  /** No more requests will be read: a close is pending after the queued responses. */
+  closing = false;
+  /** The socket has been ended (FIN sent) or destroyed. */
+  ended = false;
+  closed = false;
+  endedAt = 0;
+  private peerEnded = false;
+  /** After an error response: keep reading and discard, so the client sees our answer, not a reset. */
+  private discarding = false;
+  private drainWaiters: (() => void)[] | null = null;
+  private address: string | undefined | null = null;
+  /** Scratch flags for the loop strategy (poll: not pulling / inside a pass). */
+  loopPaused = false;
+  loopActive = false;
+
+  constructor(socket: Socket, core: ServerCore, now: number) {
+    this.socket = socket;
+    this.core = core;
+    this.phaseStart = now;
+  }
+
+  // ---------------------------------------------------------------- input (from a loop)
+
+  /** A drain of the socket begins: writes from here on collect into one batch. */
+  beginBatch(): void {
+    this.batching = true;
+  }
+
+  /** Parse one arrival. The loop calls this between beginBatch() and endBatch(). */
+  feed(data: Buffer): void {
+    if (this.discarding || this.closing) return;
+    if (this.phase === Phase.Idle) {
+      this.phase = Phase.Head;
+      this.phaseStart = this.core.now;
+    }
+    let parser = this.parser;
+    if (parser === null) parser = this.parser = createParser(this.core.parserKind, this, this.core.parserOptions);
+    parser.execute(data);
+    const err = parser.error;
+    if (err !== null && !this.closing) {
+      this.core.counters.parseErrors++;
+      this.fail(statusForError(err.code, err.reason));
+    } else if (parser.upgraded && !this.closing) {
+      // RFC 9110 §7.8: a server may ignore Upgrade. What follows the head is not HTTP we can
+      // read, so the request is answered and the connection closed after it.
+      const res = this.reading;
+      if (res !== null) {
+        res.keepAlive = false;
+        this.closing = true;
+        this.reading = null;
+        this.phase = Phase.Idle;
+        this.dispatch(res);
+      }
+    }
+  }
+
+  /** The drain is over: everything written during it leaves in one write. */
+  endBatch(): void {
+    this.batching = false;
+    if (this.closed) return;
+    const list = this.outList;
+    if (list === null) {
+      if (this.outStr.length > 0) {
+        const s = this.outStr;
+        this.outStr = '';
+        this.socket.write(s);
+      }
+    } else {
+      this.outList = null;
+      const socket = this.socket;
+      socket.cork();
+      for (let i = 0; i < list.length; i++) socket.write(list[i]);
+      socket.uncork();
+    }
+    if (this.closeAfterWrite) this.finishClose();
+  }
+
+  /** The peer sent FIN. */
+  onEnd(): void {
+    this.peerEnded = true;
+    if (this.discarding || this.closing) {
+      if (this.isQueueEmpty()) this.finishClose();
+      return;
+    }
+    const parser = this.parser;
+    const err = parser !== null ? parser.finish() : null;
+    if (err !== null || this.reading !== null) {
+      // The message was cut short: nobody is left to answer.
+      const res = this.reading;
+      if (res !== null && res.started) (res.req as Request).finish(new Error('request body cut short'));
+      this.destroy();
+      return;
+    }
+    this.closing = true;
+    if (this.isQueueEmpty()) this.finishClose();
+  }
+
+  // ---------------------------------------------------------------- parser sink
+
+  onHead(head: RequestHead): void {
+    const core = this.core;
+    core.counters.requests++;
+    this.served++;
+    this.phase = Phase.Body;
+    const req = new Request(head, this);
+    const http10 = head.versionMinor === 0 && head.versionMajor === 1;
+    const res = new Response(req, this, head.keepAlive && !core.closing, head.method === 'HEAD', http10);
+    this.enqueue(res);
+    this.reading = res;
+    this.bodyLength = 0;
+    this.body = EMPTY;
+
+    let expect: string | undefined;
+    let te: string | undefined;
+    const raw = head.rawHeaders;
+    for (let i = 0; i < raw.length; i += 2) {
+      const name = raw[i];
+      if (name.length === 6 && name.toLowerCase() === 'expect') expect = raw[i + 1];
+      else if (name.length === 17 && name.toLowerCase() === 'transfer-encoding') te = te === undefined ? raw[i + 1] : te + ',' + raw[i + 1];
+    }
+    // RFC 9110 §15.6.6 / RFC 9112 §2.3: only HTTP/1.x is spoken here (a parser may pass 0.9 or 2.0).
+    if (head.versionMajor !== 1) return this.fail(505);
+    if (te !== undefined) {
+      // RFC 9112 §6.3: chunked not the final coding → 400 and close (a MUST; it wins over the
+      // SHOULD below). §6.1: a coding we cannot decode (anything else besides chunked) → 501.
+      const codings = codingList(te);
+      if (codings[codings.length - 1] !== 'chunked') return this.fail(400);
+      for (let i = 0; i < codings.length - 1; i++) if (codings[i] !== 'chunked') return this.fail(501);
+    }
+    if (!core.streamBody && head.contentLength > core.limits.maxBodySize) return this.fail(413);
+    if (expect !== undefined) {
+      // RFC 9110 §10.1.1: 100-continue is the only expectation defined; others get 417.
+      if (expect.trim().toLowerCase() !== '100-continue') return this.fail(417);
+      // HTTP/1.0 clients do not know 1xx; a body-less request needs no go-ahead.
+      if (!http10 && (head.contentLength > 0 || head.chunked)) this.writeOut(res, CONTINUE);
+    }
+    if (core.streamBody) {
+      req.streaming = true;
+      this.dispatch(res);
+    }
+  }
+
+  onBody(chunk: Buffer): void {
+    const res = this.reading;
+    if (res === null || this.closing) return;
+    if (this.core.streamBody) {
+      const req = res.req as Request;
+      // The chunk is a view into the read buffer; the handler may keep it, so copy.
+      req.push(Buffer.from(chunk));
+      if (req.buffered > this.core.limits.highWaterMark) this.pause();
+      return;
+    }
+    const max = this.core.limits.maxBodySize;
+    const need = addSize(this.bodyLength, chunk.length, max);
+    if (need < 0) return this.fail(413); // a chunked body past maxBodySize
+    if (need > this.body.length) {
+      const cap = growCapacity(this.body.length, need, max);
+      const grown = Buffer.allocUnsafe(cap);
+      this.body.copy(grown, 0, 0, this.bodyLength);
+      this.body = grown;
+    }
+    chunk.copy(this.body, this.bodyLength);
+    this.bodyLength = need;
+  }
+
+  onMessageComplete(): void {
+    const res = this.reading;
+    if (res === null || this.closing) return;
+    this.reading = null;
+    this.phase = Phase.Idle;
+    this.phaseStart = this.core.now;
+    const req = res.req as Request;
+    if (req.streaming) {
+      req.finish(null);
+      return;
+    }
+    if (this.bodyLength > 0) {
+      req.body = this.body.length === this.bodyLength ? this.body : this.body.subarray(0, this.bodyLength);
+      this.body = EMPTY;
+      this.bodyLength = 0;
+    }
+    this.dispatch(res);
+  }
+
+  // ---------------------------------------------------------------- handler
+
+  private dispatch(res: Response): void {
+    res.started = true;
+    const core = this.core;
+    let ret: unknown;
+    try {
+      ret = core.handler(res.req, res);
+    } catch (err) {
+      this.handlerFailed(res, err);
+      return;
+    }
+    if (ret !== undefined && ret !== null && typeof (ret as Promise<unknown>).then === 'function') {
+      (ret as Promise<unknown>).then(undefined, (err: unknown) => this.handlerFailed(res, err));
+    }
+  }
+
+  /** A handler threw or rejected: 500 if nothing was sent, else cut the connection. */
+  private handlerFailed(res: Response, err: unknown): void {
+    this.core.counters.handlerErrors++;
+    this.core.onHandlerError(err);
+    if (this.closed || res.writableEnded) return; // answered before failing: nothing to undo
+    if (!res.headersSent) {
+      res.keepAlive = false;
+      this.closing = true;
+      res.statusCode = 500;
+      res.end('Internal Server Error');
+      return;
+    }
+    this.destroy();
+  }
+
+  // ---------------------------------------------------------------- output (response sink)
+
+  writeOut(res: Response, data: string | Buffer): boolean {
+    if (this.closed) return false;
+    const queue = this.queue;
+    if (queue === null || queue[0] !== res) {
+      // An earlier response is still in progress: hold these bytes until it is done.
+      if (res.pending === null) res.pending = [];
+      res.pending.push(data);
+      res.pendingBytes += data.length;
+      return res.pendingBytes < this.core.limits.highWaterMark;
+    }
+    this.send(data);
+    return this.socket.writableLength < this.core.limits.highWaterMark;
+  }
+
+  endOut(res: Response): void {
+    const queue = this.queue;
+    if (queue === null || queue[0] !== res) return; // flushed when it reaches the front
+    if (this.batching) return this.advance();
+    // Outside a drain (an async handler finished): held responses behind this one leave together.
+    const socket = this.socket;
+    socket.cork();
+    this.advance();
+    socket.uncork();
+  }
+
+  drainOut(res: Response): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    const queue = this.queue;
+    const front = queue !== null && queue[0] === res;
+    if (front && this.socket.writableLength < this.core.limits.highWaterMark) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      if (this.drainWaiters === null) this.drainWaiters = [];
+      this.drainWaiters.push(resolve);
+    });
+  }
+
+  /** The socket emptied its write buffer (or a held response reached the front). */
+  onDrain(): void {
+    const waiters = this.drainWaiters;
+    if (waiters === null) return;
+    this.drainWaiters = null;
+    for (let i = 0; i < waiters.length; i++) waiters[i]();
+  }
+
+  private send(data: string | Buffer): void {
+    if (this.batching) {
+      if (typeof data === 'string' && this.outList === null) this.outStr += data;
+      else {
+        if (this.outList === null) {
+          this.outList = this.outStr.length > 0 ? [this.outStr] : [];
+          this.outStr = '';
+        }
+        this.outList.push(data);
+      }
+      return;
+    }
+    this.socket.write(data);
+  }
+
+  private enqueue(res: Response): void {
+    if (this.queue === null) this.queue = [res];
+    else this.queue.push(res);
+    if (this.queue.length > this.core.limits.maxPipeline) this.pause();
+  }
+
+  private isQueueEmpty(): boolean {
+    return this.queue === null || this.queue.length === 0;
+  }
+
+  /** The front response is complete: retire it and let the next one write. */
+  private advance(): void {
+    const queue = this.queue as Response[];
+    for (;;) {
+      const done = queue.shift() as Response;
+      if (!done.keepAlive) {
+        this.closing = true;
+        queue.length = 0;
+        this.reading = null;
+        this.closeWhenFlushed();
+        return;
+      }
+      if (queue.length === 0) break;
+      const next = queue[0];
+      const pending = next.pending;
+      if (pending !== null) {
+        next.pending = null;
+        next.pendingBytes = 0;
+        for (let i = 0; i < pending.length; i++) this.send(pending[i]);
+      }
+      if (this.drainWaiters !== null) this.onDrain();
+      if (!next.writableEnded) return;
+    }
+    this.queue = null; // an idle connection holds no array
+    if (this.closing || this.peerEnded) {
+      this.closeWhenFlushed();
+      return;
+    }
+    if (this.reading === null) {
+      this.phase = Phase.Idle;
+      this.phaseStart = this.core.now;
+    }
+    if (this.pausedByUs) this.resume();
+  }
+
+  // ---------------------------------------------------------------- flow control
+
+  private pause(): void {
+    if (this.pausedByUs) return;
+    this.pausedByUs = true;
+    this.core.loop.pause(this);
+  }
+
+  private resume(): void {
+    if (!this.pausedByUs || this.closed) return;
+    const queue = this.queue;
+    if (queue !== null && queue.length > this.core.limits.maxPipeline) return;
+    const reading = this.reading;
+    if (reading !== null && (reading.req as Request).buffered > this.core.limits.highWaterMark) return;
+    this.pausedByUs = false;
+    this.core.loop.resume(this);
+  }
+
+  /** A streaming body reader took data: read more if we had stopped. */
+  resumeBody(): void {
+    if (this.pausedByUs) this.resume();
+  }
+
+  remoteAddress(): string | undefined {
+    if (this.address === null) this.address = this.socket.remoteAddress;
+    return this.address;
+  }
+
+  // ---------------------------------------------------------------- errors, timeouts, close
+
+  /**
+   * Answer bad input with `status` and `Connection: close`, in order after the responses
+   * already in flight, then close once it is flushed.
+   */
+  fail(status: number): void {
+    if (this.closing || this.closed) return;
+    this.closing = true;
+    let res = this.reading;
+    this.reading = null;
+    if (res !== null && res.headersSent) {
+      // A streaming handler already answered part of this request: nothing sane to add.
+      (res.req as Request).finish(new Error(`request failed with ${status}`));
+      this.destroy();
+      return;
+    }
+    if (res === null) {
+      res = new Response(null as never, this, false, false, false);
+      this.enqueue(res);
+    } else if (res.started) (res.req as Request).finish(new Error(`request failed with ${status}`));
+    res.started = true;
+    res.keepAlive = false;
+    res.statusCode = status;
+    res.setHeader('Content-Type', 'text/plain; charset=utf-8');
+    res.end(res.statusMessage + '\n');
+  }
+
+  /** A timeout fired in `phase` (called by the sweep). 408 when a request is being received. */
+  timeout(): void {
+    this.core.counters.timeouts++;
+    if (this.phase === Phase.Idle) {
+      this.closing = true;
+      if (this.isQueueEmpty()) this.finishClose();
+      return;
+    }
+    this.fail(408);
+  }
+
+  private closeAfterWrite = false;
+
+  /** Send FIN once every queued byte is out; keep reading and discarding until the peer closes. */
+  private closeWhenFlushed(): void {
+    if (this.batching) {
+      this.closeAfterWrite = true;
+      return;
+    }
+    this.finishClose();
+  }
+
+  private finishClose(): void {
+    this.closeAfterWrite = false;
+    if (this.ended) return;
+    this.ended = true;
+    this.endedAt = this.core.now;
+    this.closing = true;
+    if (this.peerEnded) {
+      this.socket.end();
+      return;
+    }
+    // Lingering close: our answer goes out, then FIN; what the client still sends is read and
+    // dropped, so its kernel does not see a reset that would wipe the answer (RFC 9112 §9.6).
+    this.discarding = true;
+    this.socket.end();
+    if (this.pausedByUs) {
+      this.pausedByUs = false;
+      this.core.loop.resume(this);
+    }
+  }
+
+  /** Idle (no request in progress or in flight)? server.close() ends these at once. */
+  isIdle(): boolean {
+    return this.reading === null && this.isQueueEmpty() && this.phase === Phase.Idle;
+  }
+
+  /** server.close(): finish what is in flight, then close. */
+  shutdown(): void {
+    if (this.isIdle()) {
+      this.closing = true;
+      this.finishClose();
+      return;
+    }
+    const queue = this.queue;
+    if (queue !== null) for (let i = 0; i < queue.length; i++) if (!queue[i].headersSent) queue[i].keepAlive = false;
+  }
+
+  destroy(): void {
+    if (this.closed) return;
+    this.socket.destroy();
+  }
+
+  /** The socket is gone ('close'): release everything. */
+  onClose(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.closing = true;
+    const reading = this.reading;
+    if (reading !== null && reading.started) (reading.req as Request).finish(new Error('connection closed'));
+    this.reading = null;
+    this.queue = null;
+    this.body = EMPTY;
+    this.onDrain();
+    this.core.release(this);
+  }
+}
+
+/** The codings of a Transfer-Encoding list, lower-cased, empty items dropped (RFC 9110 §5.6.1). */
+function codingList(te: string): string[] {
+  const out: string[] = [];
+  for (const item of te.split(',')) {
+    // A coding may carry parameters (`gzip;q=1` is not valid here, but be exact about the name).
+    const semi = item.indexOf(';');
+    const name = (semi === -1 ? item : item.slice(0, semi)).trim().toLowerCase();
+    if (name.length > 0) out.push(name);
+  }
+  return out;
+}

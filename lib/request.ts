@@ -1,0 +1,145 @@
+// The request a handler sees. Built from the parser's RequestHead; header names are only
+// lower-cased and joined when someone reads `headers`. In streaming mode the body arrives
+// through push()/finish() and is read with `for await (const chunk of req)`.
+import type { RequestHead } from '../parser/types.js';
+import type { WaferRequest } from './types.js';
+
+const EMPTY = Buffer.alloc(0);
+
+/** What a streaming body needs from its connection: more bytes, please. */
+export interface BodySource {
+  resumeBody(): void;
+  remoteAddress(): string | undefined;
+}
+
+export class Request implements WaferRequest {
+  method: string;
+  url: string;
+  rawHeaders: string[];
+  httpVersion: string;
+  body: Buffer = EMPTY;
+  params: Record<string, string> = {};
+  private _headers: Record<string, string | string[] | undefined> | null = null;
+  private readonly source: BodySource;
+  /** The body arrives through push()/finish() instead of `body`. */
+  streaming = false;
+  // Streaming mode only (allocated lazily).
+  private chunks: Buffer[] | null = null;
+  /** Bytes pushed and not yet taken by the reader. */
+  buffered = 0;
+  private bodyEnded = false;
+  private bodyError: Error | null = null;
+  private wake: (() => void) | null = null;
+
+  constructor(head: RequestHead, source: BodySource) {
+    this.method = head.method;
+    this.url = head.url;
+    this.rawHeaders = head.rawHeaders;
+    this.httpVersion = head.versionMajor === 1 && head.versionMinor === 0 ? '1.0' : `${head.versionMajor}.${head.versionMinor}`;
+    this.source = source;
+  }
+
+  get path(): string {
+    const q = this.url.indexOf('?');
+    return q === -1 ? this.url : this.url.slice(0, q);
+  }
+
+  get query(): string {
+    const q = this.url.indexOf('?');
+    return q === -1 ? '' : this.url.slice(q + 1);
+  }
+
+  get remoteAddress(): string | undefined {
+    return this.source.remoteAddress();
+  }
+
+  get headers(): Record<string, string | string[] | undefined> {
+    if (this._headers === null) this._headers = buildHeaders(this.rawHeaders);
+    return this._headers;
+  }
+
+  set headers(value: Record<string, string | string[] | undefined>) {
+    this._headers = value;
+  }
+
+  /** The first value of a header, case-insensitive, without building the whole object. */
+  header(name: string): string | undefined {
+    const raw = this.rawHeaders;
+    const want = name.toLowerCase();
+    for (let i = 0; i < raw.length; i += 2) {
+      if (raw[i].length === want.length && raw[i].toLowerCase() === want) return raw[i + 1];
+    }
+    return undefined;
+  }
+
+  // ---- streaming body (connection side) ----
+
+  /** A body chunk that the connection has already copied out of its read buffer. */
+  push(chunk: Buffer): void {
+    if (this.chunks === null) this.chunks = [];
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
+    this.notify();
+  }
+
+  /** The body is complete (err: it was cut short). */
+  finish(err: Error | null): void {
+    if (this.bodyEnded) return;
+    this.bodyEnded = true;
+    this.bodyError = err;
+    this.notify();
+  }
+
+  private notify(): void {
+    const w = this.wake;
+    if (w !== null) {
+      this.wake = null;
+      w();
+    }
+  }
+
+  // ---- streaming body (handler side) ----
+
+  async *[Symbol.asyncIterator](): AsyncIterator<Buffer> {
+    // Buffered mode: the whole body is already here.
+    if (!this.streaming) {
+      if (this.body.length > 0) yield this.body;
+      return;
+    }
+    for (;;) {
+      const chunks = this.chunks;
+      if (chunks !== null && chunks.length > 0) {
+        const chunk = chunks.shift() as Buffer;
+        this.buffered -= chunk.length;
+        this.source.resumeBody();
+        yield chunk;
+        continue;
+      }
+      if (this.bodyError !== null) throw this.bodyError;
+      if (this.bodyEnded) return;
+      this.source.resumeBody();
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+      });
+    }
+  }
+}
+
+/**
+ * Lower-cased names; repeated fields joined with ', ' (RFC 9110 §5.3), `cookie` pairs with
+ * '; ' (RFC 6265 §5.4), `set-cookie` kept as an array (RFC 9110 §5.3 names it the exception).
+ */
+export function buildHeaders(raw: string[]): Record<string, string | string[] | undefined> {
+  const out: Record<string, string | string[] | undefined> = Object.create(null);
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i].toLowerCase();
+    const value = raw[i + 1];
+    const prev = out[name];
+    if (name === 'set-cookie') {
+      if (prev === undefined) out[name] = [value];
+      else (prev as string[]).push(value);
+    } else if (prev === undefined) out[name] = value;
+    else out[name] = prev + (name === 'cookie' ? '; ' : ', ') + value;
+  }
+  return out;
+}

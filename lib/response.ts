@@ -1,0 +1,241 @@
+// The response a handler writes. It renders the head (status line, Date, the handler's
+// fields, Content-Length or chunked framing, Connection) and hands bytes to its
+// ResponseSink — the connection — which decides when they may reach the socket (responses
+// leave strictly in request order). No socket logic lives here.
+import { dateLine } from './date.js';
+import { bodyless, statusLine, statusText } from './status.js';
+import type { WaferRequest, WaferResponse } from './types.js';
+
+type HeaderValue = string | number | readonly string[];
+
+/** Where a response's bytes go. Implemented by Connection. */
+export interface ResponseSink {
+  /** Queue bytes of `res` for the wire; false when the writer should wait for drain(). */
+  writeOut(res: Response, data: string | Buffer): boolean;
+  /** `res` is complete. */
+  endOut(res: Response): void;
+  /** Resolves when `res` may write again. */
+  drainOut(res: Response): Promise<void>;
+}
+
+// RFC 9110 §5.1 field-name = token; §5.5 field values must not carry CR, LF or NUL
+// (header injection / response splitting).
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const BAD_VALUE = /[\r\n\0]/;
+
+const TYPES: Readonly<Record<string, string>> = {
+  html: 'text/html; charset=utf-8', htm: 'text/html; charset=utf-8',
+  txt: 'text/plain; charset=utf-8', text: 'text/plain; charset=utf-8',
+  json: 'application/json; charset=utf-8', js: 'text/javascript; charset=utf-8',
+  mjs: 'text/javascript; charset=utf-8', css: 'text/css; charset=utf-8',
+  xml: 'application/xml; charset=utf-8', svg: 'image/svg+xml', png: 'image/png',
+  jpg: 'image/jpeg', jpeg: 'image/jpeg', gif: 'image/gif', webp: 'image/webp',
+  ico: 'image/x-icon', wasm: 'application/wasm', pdf: 'application/pdf',
+  bin: 'application/octet-stream', form: 'application/x-www-form-urlencoded',
+};
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+const CHUNK_END = '\r\n';
+const LAST_CHUNK = '0\r\n\r\n';
+
+export class Response implements WaferResponse {
+  statusCode = 200;
+  private _statusMessage = '';
+  /** Lower-cased name → value; names as given in `names`. Allocated on first setHeader. */
+  private fields: Record<string, HeaderValue> | null = null;
+  private names: Record<string, string> | null = null;
+  headersSent = false;
+  writableEnded = false;
+  /** May the connection carry another request after this one? Decided by the connection, narrowed here. */
+  keepAlive: boolean;
+  /** The request was HEAD: send the head, never a body (RFC 9110 §9.3.2). */
+  readonly isHead: boolean;
+  /** The client spoke HTTP/1.0: no chunked framing; keep-alive only when asked. */
+  readonly http10: boolean;
+  private chunked = false;
+  private noBody = false;
+  // Output held by the connection while an earlier response is still being written.
+  pending: (string | Buffer)[] | null = null;
+  pendingBytes = 0;
+  /** The handler has been called (or the response is the engine's own). */
+  started = false;
+  readonly req: WaferRequest;
+  private readonly sink: ResponseSink;
+
+  constructor(req: WaferRequest, sink: ResponseSink, keepAlive: boolean, isHead: boolean, http10: boolean) {
+    this.req = req;
+    this.sink = sink;
+    this.keepAlive = keepAlive;
+    this.isHead = isHead;
+    this.http10 = http10;
+  }
+
+  get statusMessage(): string {
+    return this._statusMessage === '' ? statusText(this.statusCode) : this._statusMessage;
+  }
+
+  set statusMessage(value: string) {
+    if (BAD_VALUE.test(value)) throw new TypeError('invalid status message');
+    this._statusMessage = value;
+  }
+
+  setHeader(name: string, value: HeaderValue): this {
+    if (this.headersSent) throw new Error('cannot set headers after they are sent');
+    if (!TOKEN.test(name)) throw new TypeError(`invalid header name: ${JSON.stringify(name)}`);
+    if (typeof value === 'string') {
+      if (BAD_VALUE.test(value)) throw new TypeError(`invalid value for header ${name}`);
+    } else if (typeof value !== 'number') {
+      for (const v of value) if (BAD_VALUE.test(v)) throw new TypeError(`invalid value for header ${name}`);
+    }
+    if (this.fields === null) {
+      this.fields = Object.create(null) as Record<string, HeaderValue>;
+      this.names = Object.create(null) as Record<string, string>;
+    }
+    const key = name.toLowerCase();
+    this.fields[key] = value;
+    (this.names as Record<string, string>)[key] = name;
+    return this;
+  }
+
+  getHeader(name: string): HeaderValue | undefined {
+    return this.fields === null ? undefined : this.fields[name.toLowerCase()];
+  }
+
+  hasHeader(name: string): boolean {
+    return this.fields !== null && this.fields[name.toLowerCase()] !== undefined;
+  }
+
+  removeHeader(name: string): this {
+    if (this.headersSent) throw new Error('cannot remove headers after they are sent');
+    if (this.fields !== null) {
+      const key = name.toLowerCase();
+      delete this.fields[key];
+      delete (this.names as Record<string, string>)[key];
+    }
+    return this;
+  }
+
+  /**
+   * Set the status (and fields) for the head. The head itself leaves with the first write()
+   * or end(), so `res.writeHead(201).end(body)` still gets a Content-Length.
+   */
+  writeHead(statusCode: number, headers?: Record<string, HeaderValue>): this {
+    if (this.headersSent) throw new Error('headers already sent');
+    this.statusCode = statusCode;
+    if (headers !== undefined) for (const name of Object.keys(headers)) this.setHeader(name, headers[name]);
+    return this;
+  }
+
+  type(name: string): this {
+    const key = name.charCodeAt(0) === 46 ? name.slice(1) : name;
+    return this.setHeader('Content-Type', TYPES[key.toLowerCase()] ?? name);
+  }
+
+  json(value: unknown, statusCode?: number): void {
+    if (statusCode !== undefined) this.statusCode = statusCode;
+    if (this.fields === null || this.fields['content-type'] === undefined) this.setHeader('Content-Type', JSON_TYPE);
+    this.end(JSON.stringify(value));
+  }
+
+  redirect(location: string, statusCode = 302): void {
+    this.statusCode = statusCode;
+    this.setHeader('Location', location);
+    this.end();
+  }
+
+  drain(): Promise<void> {
+    return this.sink.drainOut(this);
+  }
+
+  write(chunk: string | Buffer): boolean {
+    if (this.writableEnded) throw new Error('write after end');
+    if (!this.headersSent) this.sendHead(-1);
+    if (this.noBody) return true;
+    const length = typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
+    // An empty chunk would read as the last-chunk marker (RFC 9112 §7.1).
+    if (length === 0) return true;
+    if (!this.chunked) return this.sink.writeOut(this, chunk);
+    this.sink.writeOut(this, length.toString(16) + '\r\n');
+    this.sink.writeOut(this, chunk);
+    return this.sink.writeOut(this, CHUNK_END);
+  }
+
+  end(body?: string | Buffer): void {
+    if (this.writableEnded) return;
+    this.writableEnded = true;
+    if (!this.headersSent) {
+      const length = body === undefined ? 0 : typeof body === 'string' ? Buffer.byteLength(body) : body.length;
+      const head = this.renderHead(length);
+      if (this.noBody || length === 0) this.sink.writeOut(this, head);
+      // One string for head + text body: one write, one copy into the socket.
+      else if (typeof body === 'string') this.sink.writeOut(this, head + body);
+      else {
+        this.sink.writeOut(this, head);
+        this.sink.writeOut(this, body as Buffer);
+      }
+    } else if (!this.noBody) {
+      if (body !== undefined) {
+        const length = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
+        if (length > 0) {
+          if (this.chunked) {
+            this.sink.writeOut(this, length.toString(16) + '\r\n');
+            this.sink.writeOut(this, body);
+            this.sink.writeOut(this, CHUNK_END);
+          } else this.sink.writeOut(this, body);
+        }
+      }
+      if (this.chunked) this.sink.writeOut(this, LAST_CHUNK);
+    }
+    this.sink.endOut(this);
+  }
+
+  private sendHead(length: number): void {
+    this.sink.writeOut(this, this.renderHead(length));
+  }
+
+  /**
+   * The head for a body of `length` bytes (-1: unknown — chunked on HTTP/1.1, close-delimited
+   * on HTTP/1.0, RFC 9112 §6.3).
+   */
+  private renderHead(length: number): string {
+    this.headersSent = true;
+    const code = this.statusCode;
+    let head = this._statusMessage === '' ? statusLine(code) : `HTTP/1.1 ${code} ${this._statusMessage}\r\n`;
+    const fields = this.fields;
+    let framed = false;
+    if (fields !== null) {
+      const names = this.names as Record<string, string>;
+      if (fields['date'] === undefined) head += dateLine();
+      for (const key in fields) {
+        const value = fields[key];
+        if (value === undefined) continue;
+        if (key === 'content-length' || key === 'transfer-encoding') framed = true;
+        else if (key === 'connection') {
+          // The handler may ask to close; it may not keep open what the connection must close.
+          if (/\bclose\b/i.test(String(value))) this.keepAlive = false;
+          continue;
+        }
+        const name = names[key];
+        if (typeof value === 'object') for (const v of value) head += name + ': ' + v + '\r\n';
+        else head += name + ': ' + value + '\r\n';
+      }
+    } else head += dateLine();
+    if (bodyless(code)) {
+      this.noBody = true;
+    } else {
+      if (this.isHead) this.noBody = true;
+      if (!framed) {
+        if (length >= 0) head += 'Content-Length: ' + length + '\r\n';
+        else if (this.http10) this.keepAlive = false; // close-delimited body
+        else {
+          this.chunked = !this.isHead;
+          head += 'Transfer-Encoding: chunked\r\n';
+        }
+      }
+    }
+    if (!this.keepAlive) head += 'Connection: close\r\n\r\n';
+    else if (this.http10) head += 'Connection: keep-alive\r\n\r\n';
+    else head += '\r\n';
+    return head;
+  }
+}

@@ -1,0 +1,290 @@
+// listen(): a node:net server, admission (maxConns), one coarse timer that sweeps every
+// connection for timeouts, stats, and graceful close. Everything per request lives in
+// Connection; this file only deals with connections as a whole.
+import net from 'node:net';
+import type { Socket } from 'node:net';
+import type { ParserKind, ParserOptions } from '../parser/types.js';
+import { edge } from '../loop/edge.js';
+import { poll } from '../loop/poll.js';
+import type { LoopStrategy } from '../loop/types.js';
+import { Connection, Phase } from './connection.js';
+import { dateLine } from './date.js';
+import { DEFAULT_LIMITS, isSize, resolveLimits, type Limits } from './limits.js';
+import type { Handler, LoopKind, ServerOptions, ServerStats, WaferServer } from './types.js';
+
+/** Server defaults besides the byte limits (those are DEFAULT_LIMITS in lib/limits.ts). */
+export const DEFAULT_OPTIONS = {
+  host: '0.0.0.0',
+  loop: 'edge' as LoopKind,
+  maxConns: 10_000,
+  parser: 'wafer' as ParserKind,
+  /** Node's default: a complete head within 60 s of its first byte (or of connecting). */
+  headersTimeout: 60_000,
+  /** Node's default: a complete request (head + body) within 5 min of its first byte. */
+  requestTimeout: 300_000,
+  /** 60 s: at or above common load-balancer idle timeouts, so the balancer closes first. */
+  keepAliveTimeout: 60_000,
+  /** server.close() waits this long for in-flight requests before cutting them. */
+  closeGrace: 10_000,
+  /** After our FIN, how long a peer may keep sending (lingering close) before a hard close. */
+  lingerTimeout: 2_000,
+  /** Seconds a refused client is told to wait (Retry-After, RFC 9110 §10.2.3). */
+  retryAfter: 1,
+} as const;
+
+/** What a Connection needs from its server. */
+export interface ServerCore {
+  readonly handler: Handler;
+  readonly limits: Limits;
+  readonly parserKind: ParserKind;
+  readonly parserOptions: ParserOptions;
+  readonly streamBody: boolean;
+  readonly loop: LoopStrategy;
+  readonly counters: ServerStats;
+  /** Coarse clock (ms), refreshed by the sweep. */
+  now: number;
+  /** server.close() has begun. */
+  closing: boolean;
+  onHandlerError(err: unknown): void;
+  release(conn: Connection): void;
+}
+
+const LIMIT_KEYS = Object.keys(DEFAULT_LIMITS) as (keyof Limits)[];
+
+function timeoutOption(options: ServerOptions, name: 'headersTimeout' | 'requestTimeout' | 'keepAliveTimeout' | 'closeGrace'): number {
+  const v = options[name];
+  if (v === undefined) return DEFAULT_OPTIONS[name];
+  if (!isSize(v) || v === 0) throw new RangeError(`${name} must be a positive integer (ms), got ${v}`);
+  return v;
+}
+
+function ignore(): void {}
+
+export class Server implements ServerCore, WaferServer {
+  readonly handler: Handler;
+  readonly limits: Limits;
+  readonly parserKind: ParserKind;
+  readonly parserOptions: ParserOptions;
+  readonly streamBody: boolean;
+  readonly loop: LoopStrategy;
+  readonly counters: ServerStats;
+  now = Date.now();
+  closing = false;
+  readonly maxConns: number;
+  readonly headersTimeout: number;
+  readonly requestTimeout: number;
+  readonly keepAliveTimeout: number;
+  readonly closeGrace: number;
+  private readonly requestedPort: number;
+  private readonly requestedHost: string;
+  private readonly net: net.Server;
+  private readonly conns = new Set<Connection>();
+  private sweepTimer: NodeJS.Timeout | null = null;
+  private closePromise: Promise<void> | null = null;
+  private closeResolve: (() => void) | null = null;
+  private readonly errorHook: (err: unknown) => void;
+
+  constructor(handler: Handler, options: ServerOptions = {}) {
+    if (typeof handler !== 'function') throw new TypeError('listen(handler): handler must be a function');
+    this.handler = handler;
+    const overrides: Partial<Limits> = {};
+    for (const key of LIMIT_KEYS) if (options[key] !== undefined) overrides[key] = options[key];
+    this.limits = resolveLimits(overrides);
+    const kind = options.loop ?? DEFAULT_OPTIONS.loop;
+    if (kind !== 'edge' && kind !== 'poll') throw new TypeError(`unknown loop: ${String(kind)} (expected 'edge' or 'poll')`);
+    this.loop = kind === 'edge' ? edge : poll;
+    this.parserKind = options.parser ?? DEFAULT_OPTIONS.parser;
+    if (this.parserKind !== 'wafer' && this.parserKind !== 'llhttp') throw new TypeError(`unknown parser: ${String(this.parserKind)} (expected 'wafer' or 'llhttp')`);
+    this.parserOptions = {
+      lenient: options.lenient ?? 0,
+      maxHeaderSize: this.limits.maxHeaderSize,
+      maxHeaderCount: this.limits.maxHeaderCount,
+      maxUrlLength: this.limits.maxUrlLength,
+      maxChunkExtensionSize: this.limits.maxChunkExtensionSize,
+    };
+    this.streamBody = options.streamBody === true;
+    const maxConns = options.maxConns ?? DEFAULT_OPTIONS.maxConns;
+    if (!isSize(maxConns) || maxConns === 0) throw new RangeError(`maxConns must be a positive integer, got ${maxConns}`);
+    this.maxConns = maxConns;
+    this.headersTimeout = timeoutOption(options, 'headersTimeout');
+    this.requestTimeout = timeoutOption(options, 'requestTimeout');
+    this.keepAliveTimeout = timeoutOption(options, 'keepAliveTimeout');
+    this.closeGrace = timeoutOption(options, 'closeGrace');
+    this.requestedPort = options.port ?? (Number(process.env.PORT) || 4242);
+    this.requestedHost = options.host ?? DEFAULT_OPTIONS.host;
+    this.errorHook = options.onError ?? ((err: unknown) => console.error('wafer: handler failed:', err));
+    this.counters = { connections: 0, accepted: 0, refused: 0, requests: 0, parseErrors: 0, timeouts: 0, handlerErrors: 0 };
+    this.net = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => this.accept(socket));
+  }
+
+  get port(): number {
+    const addr = this.net.address();
+    return addr !== null && typeof addr === 'object' ? addr.port : this.requestedPort;
+  }
+
+  get host(): string {
+    return this.requestedHost;
+  }
+
+  /** Bind; resolves once listening, rejects with a readable error (EADDRINUSE, EACCES …). */
+  start(): Promise<this> {
+    return new Promise((resolve, reject) => {
+      const onError = (err: NodeJS.ErrnoException): void => {
+        this.net.removeListener('listening', onListening);
+        const where = `${this.requestedHost}:${this.requestedPort}`;
+        const why = err.code === 'EADDRINUSE' ? 'the address is already in use'
+          : err.code === 'EACCES' ? 'permission denied' : err.message;
+        const e = new Error(`wafer: cannot listen on ${where}: ${why}`) as NodeJS.ErrnoException;
+        e.code = err.code;
+        e.cause = err;
+        reject(e);
+      };
+      const onListening = (): void => {
+        this.net.removeListener('error', onError);
+        this.net.on('error', ignore); // accept errors (EMFILE…) must not crash the process
+        this.startSweep();
+        resolve(this);
+      };
+      this.net.once('error', onError);
+      this.net.once('listening', onListening);
+      this.net.listen({ port: this.requestedPort, host: this.requestedHost });
+    });
+  }
+
+  private accept(socket: Socket): void {
+    if (this.closing) {
+      socket.destroy();
+      return;
+    }
+    if (this.conns.size >= this.maxConns) {
+      this.refuse(socket);
+      return;
+    }
+    this.counters.accepted++;
+    const conn = new Connection(socket, this, this.now);
+    this.conns.add(conn);
+    this.counters.connections = this.conns.size;
+    socket.on('error', ignore); // resets and EPIPE end in 'close'; nothing else to do
+    socket.on('end', () => conn.onEnd());
+    socket.on('drain', () => conn.onDrain());
+    socket.on('close', () => conn.onClose());
+    this.loop.attach(conn);
+  }
+
+  /** Admission: over maxConns, answer 503 with Retry-After and close (RFC 9110 §15.6.4). */
+  private refuse(socket: Socket): void {
+    this.counters.refused++;
+    socket.on('error', ignore);
+    // Read and drop whatever the client sends so our FIN is not overtaken by a reset.
+    socket.resume();
+    socket.setTimeout(DEFAULT_OPTIONS.lingerTimeout, () => socket.destroy());
+    socket.end(
+      'HTTP/1.1 503 Service Unavailable\r\n' + dateLine() +
+      `Retry-After: ${DEFAULT_OPTIONS.retryAfter}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`,
+    );
+  }
+
+  onHandlerError(err: unknown): void {
+    try {
+      this.errorHook(err);
+    } catch {
+      // a failing error hook must not take the server down
+    }
+  }
+
+  release(conn: Connection): void {
+    this.conns.delete(conn);
+    this.counters.connections = this.conns.size;
+    if (this.closing && this.conns.size === 0) this.finishClose();
+  }
+
+  // ---------------------------------------------------------------- timeouts
+
+  /**
+   * One timer per server, not one per socket: every tick checks each connection's phase
+   * against its deadline. Resolution is a quarter of the shortest timeout (10 ms – 1 s).
+   */
+  private startSweep(): void {
+    const shortest = Math.min(this.headersTimeout, this.requestTimeout, this.keepAliveTimeout);
+    const every = Math.max(10, Math.min(1000, Math.floor(shortest / 4)));
+    this.sweepTimer = setInterval(() => this.sweep(), every);
+    this.sweepTimer.unref();
+  }
+
+  private sweep(): void {
+    const now = (this.now = Date.now());
+    for (const conn of this.conns) {
+      if (conn.ended) {
+        if (now - conn.endedAt > DEFAULT_OPTIONS.lingerTimeout) conn.destroy();
+        continue;
+      }
+      const age = now - conn.phaseStart;
+      switch (conn.phase) {
+        case Phase.Idle:
+          // Waiting for a first byte; handlers still running are not timed.
+          if (conn.isIdle() && age > (conn.served === 0 ? this.headersTimeout : this.keepAliveTimeout)) conn.timeout();
+          break;
+        case Phase.Head:
+          if (age > this.headersTimeout) conn.timeout();
+          break;
+        case Phase.Body:
+          if (age > this.requestTimeout) conn.timeout();
+          break;
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- close
+
+  stats(): ServerStats {
+    return { ...this.counters, connections: this.conns.size };
+  }
+
+  /**
+   * Stop accepting, close idle keep-alive connections at once, let in-flight requests finish
+   * (their responses say `Connection: close`) for up to closeGrace, then cut what is left.
+   */
+  close(): Promise<void> {
+    if (this.closePromise !== null) return this.closePromise;
+    this.closing = true;
+    this.closePromise = new Promise<void>((resolve) => {
+      this.closeResolve = resolve;
+    });
+    this.net.close();
+    for (const conn of this.conns) conn.shutdown();
+    if (this.conns.size === 0) this.finishClose();
+    else {
+      const grace = setTimeout(() => {
+        for (const conn of this.conns) conn.destroy();
+      }, this.closeGrace);
+      grace.unref();
+      void this.closePromise.then(() => clearTimeout(grace));
+    }
+    return this.closePromise;
+  }
+
+  private finishClose(): void {
+    if (this.sweepTimer !== null) {
+      clearInterval(this.sweepTimer);
+      this.sweepTimer = null;
+    }
+    const resolve = this.closeResolve;
+    this.closeResolve = null;
+    if (resolve !== null) {
+      // Resolve once the listening socket is closed too.
+      if (this.net.listening) this.net.once('close', () => resolve());
+      else resolve();
+    }
+  }
+}
+
+/** Start a server: resolves with it once the port is bound. */
+export function listen(handler: Handler, options?: ServerOptions): Promise<WaferServer> {
+  let server: Server;
+  try {
+    server = new Server(handler, options);
+  } catch (err) {
+    return Promise.reject(err);
+  }
+  return server.start();
+}

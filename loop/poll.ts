@@ -1,0 +1,34 @@
+// The readiness-polling strategy. The socket stays in paused mode; on 'readable' the loop
+// pulls with read() until the stream is empty, feeding each chunk to the connection, and the
+// responses of that pass leave in one write. Flow control is simply not pulling: unread bytes
+// stay in the stream's buffer and then in the kernel (TCP backpressure).
+import type { Connection } from '../lib/connection.js';
+import type { LoopStrategy } from './types.js';
+
+
+function drain(conn: Connection): void {
+  if (conn.loopPaused || conn.loopActive) return;
+  const socket = conn.socket;
+  conn.loopActive = true;
+  conn.beginBatch();
+  let chunk: Buffer | null;
+  while (!conn.loopPaused && (chunk = socket.read() as Buffer | null) !== null) conn.feed(chunk);
+  conn.loopActive = false;
+  conn.endBatch();
+}
+
+function attach(conn: Connection): void {
+  conn.socket.on('readable', () => drain(conn));
+}
+
+function pause(conn: Connection): void {
+  conn.loopPaused = true;
+}
+
+function resume(conn: Connection): void {
+  conn.loopPaused = false;
+  // Inside a pass the while loop picks up again by itself; otherwise pull what is waiting.
+  if (!conn.loopActive) drain(conn);
+}
+
+export const poll: LoopStrategy = { kind: 'poll', attach, pause, resume };
