@@ -6,6 +6,7 @@ import type { Socket } from 'node:net';
 import { createParser } from '../parser/index.js';
 import { statusForError } from '../parser/errors.js';
 import type { RequestHead, RequestParser, RequestSink } from '../parser/types.js';
+import { errorStatus } from './http-error.js';
 import { addSize, growCapacity } from './limits.js';
 import { Request, type BodySource } from './request.js';
 import { Response, type ResponseSink } from './response.js';
@@ -249,9 +250,27 @@ export class Connection implements RequestSink, ResponseSink, BodySource {
 
   /** A handler threw or rejected: 500 if nothing was sent, else cut the connection. */
   private handlerFailed(res: Response, err: unknown): void {
-    this.core.counters.handlerErrors++;
-    this.core.onHandlerError(err);
+    // An error carrying a 4xx status (HttpError from the body parsers, say) is the app's
+    // answer to a bad request, not a fault: answer it with that status and its message.
+    const status = errorStatus(err);
+    if (status === undefined || status >= 500) {
+      this.core.counters.handlerErrors++;
+      this.core.onHandlerError(err);
+    }
     if (this.closed || res.writableEnded) return; // answered before failing: nothing to undo
+    if (status !== undefined && !res.headersSent) {
+      res.statusCode = status;
+      const extra = (err as { headers?: Record<string, string> }).headers;
+      try {
+        if (extra !== null && typeof extra === 'object') for (const name of Object.keys(extra)) res.setHeader(name, extra[name]);
+      } catch {
+        // an invalid extra header is dropped, the status still goes out
+      }
+      res.setHeader('Content-Type', 'text/plain; charset=utf-8');
+      const message = (err as { message?: unknown }).message;
+      res.end((status < 500 && typeof message === 'string' ? message : res.statusMessage) + '\n');
+      return;
+    }
     if (!res.headersSent) {
       res.keepAlive = false;
       this.closing = true;
@@ -326,7 +345,7 @@ export class Connection implements RequestSink, ResponseSink, BodySource {
   private enqueue(res: Response): void {
     if (this.queue === null) this.queue = [res];
     else this.queue.push(res);
-    if (this.queue.length > this.core.limits.maxPipeline) this.pause();
+    if (this.queue.length >= this.core.limits.maxPipeline) this.pause();
   }
 
   private isQueueEmpty(): boolean {
@@ -379,7 +398,7 @@ export class Connection implements RequestSink, ResponseSink, BodySource {
   private resume(): void {
     if (!this.pausedByUs || this.closed) return;
     const queue = this.queue;
-    if (queue !== null && queue.length > this.core.limits.maxPipeline) return;
+    if (queue !== null && queue.length >= this.core.limits.maxPipeline) return;
     const reading = this.reading;
     if (reading !== null && (reading.req as Request).buffered > this.core.limits.highWaterMark) return;
     this.pausedByUs = false;

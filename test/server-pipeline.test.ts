@@ -1,0 +1,79 @@
+// Pipelining, ordering and framing across packet boundaries.
+import t from 'tap';
+import { forEachServerKind, sleep, startServer, PARSERS } from './helpers/server-kinds.js';
+import { raw, responsesOf } from './helpers/raw-client.js';
+import type { WaferRequest, WaferResponse } from '../lib/types.js';
+
+const REQ = 'POST /p?x=1 HTTP/1.1\r\nHost: example\r\nContent-Length: 5\r\n\r\nhello';
+const echoBody = (req: WaferRequest, res: WaferResponse) => res.end(`${req.path}:${req.body.toString()}`);
+
+forEachServerKind(t, 'answers pipelined requests in order, in one write per arrival', async (t, kind) => {
+  const server = await startServer(t, kind, echoBody);
+  const many = Array.from({ length: 16 }, (_, i) => `GET /${i} HTTP/1.1\r\nHost: x\r\n\r\n`).join('');
+  const r = await raw(server.port, many, { responses: 16 });
+  t.same(responsesOf(r).map((x) => x.body), Array.from({ length: 16 }, (_, i) => `/${i}:`));
+});
+
+forEachServerKind(t, 'keeps request order when async handlers finish out of order', async (t, kind) => {
+  const server = await startServer(t, kind, async (req, res) => {
+    const delay = Number(req.path.slice(1));
+    await sleep(delay);
+    if (delay === 30) {
+      // a streamed response that is held while an earlier one is still running
+      res.write('s1-');
+      res.end('s2');
+      return;
+    }
+    res.end(req.path);
+  });
+  const order = [60, 5, 30, 0, 15];
+  const r = await raw(server.port, order.map((d) => `GET /${d} HTTP/1.1\r\nHost: x\r\n\r\n`).join(''), { responses: 5 });
+  t.same(responsesOf(r).map((x) => x.body), ['/60', '/5', 's1-s2', '/0', '/15']);
+});
+
+forEachServerKind(t, 'parses a request split at every byte boundary', async (t, kind) => {
+  const server = await startServer(t, kind, echoBody);
+  // Both halves on one connection, twice in a row, for every split point.
+  for (let i = 1; i < REQ.length; i++) {
+    const r = await raw(server.port, [REQ.slice(0, i), REQ.slice(i) + REQ], { gapMs: 2, responses: 2 });
+    const bodies = responsesOf(r).map((x) => x.body);
+    if (bodies.length !== 2 || bodies[0] !== '/p:hello' || bodies[1] !== '/p:hello') {
+      t.fail(`split at ${i}: ${JSON.stringify(r.text)}`);
+      return;
+    }
+  }
+  t.pass(`all ${REQ.length - 1} split points`);
+}, PARSERS);
+
+forEachServerKind(t, 'parses a slow trickle, one byte at a time, with a chunked body', async (t, kind) => {
+  const server = await startServer(t, kind, echoBody);
+  const req = 'POST /t HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2;ext=1\r\nde\r\n0\r\n\r\n';
+  const r = await raw(server.port, req.split(''), { gapMs: 1, responses: 1, timeoutMs: 5000 });
+  t.equal(responsesOf(r)[0]?.body, '/t:abcde');
+}, PARSERS);
+
+forEachServerKind(t, 'stops reading at maxPipeline requests in flight and resumes as they finish', async (t, kind) => {
+  const held: (() => void)[] = [];
+  const server = await startServer(t, kind, (req, res) => {
+    held.push(() => res.end(req.path));
+  }, { maxPipeline: 4 });
+  // Separate writes with gaps so each request is its own read.
+  const pieces = Array.from({ length: 12 }, (_, i) => `GET /${i} HTTP/1.1\r\nHost: x\r\n\r\n`);
+  const pending = raw(server.port, pieces, { gapMs: 5, responses: 12, timeoutMs: 5000 });
+  await sleep(150);
+  t.equal(held.length, 4, 'only maxPipeline requests reached the handler');
+  // As each held request is answered, one more is read.
+  const releaser = setInterval(() => {
+    for (const f of held.splice(0, held.length)) f();
+  }, 10);
+  const r = await pending;
+  clearInterval(releaser);
+  t.same(responsesOf(r).map((x) => x.body), Array.from({ length: 12 }, (_, i) => `/${i}`));
+});
+
+forEachServerKind(t, 'a 1.1 request with Connection: close in the middle of a pipeline ends it', async (t, kind) => {
+  const server = await startServer(t, kind, echoBody);
+  const r = await raw(server.port, 'GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\nGET /c HTTP/1.1\r\nHost: x\r\n\r\n');
+  t.ok(r.closed);
+  t.same(responsesOf(r).map((x) => x.body), ['/a:', '/b:']);
+});
