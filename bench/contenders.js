@@ -1,0 +1,21 @@
+// Who runs, and in which scenarios. `getOnly` servers can't find body boundaries (the ceiling
+// parses nothing), so they sit out the POST scenarios and are shown as n/a there.
+export const CONTENDERS = [
+  { id: 'ceiling', label: 'ceiling (raw node:net)', script: 'ceiling.js', getOnly: true, color: '#7f7f7f' },
+  { id: 'node-http', label: 'node:http', script: 'node-http.js', color: '#4e79a7' },
+  { id: 'fastify', label: 'fastify', script: 'fastify.js', color: '#9c755f' },
+  { id: 'wafer-edge', label: 'wafer edge', script: 'wafer.js', args: ['edge', 'wafer'], wafer: true, color: '#e15759' },
+  { id: 'wafer-poll', label: 'wafer poll', script: 'wafer.js', args: ['poll', 'wafer'], wafer: true, color: '#f28e2b' },
+  { id: 'wafer-llhttp', label: 'wafer edge + llhttp', script: 'wafer.js', args: ['edge', 'llhttp'], wafer: true, color: '#b07aa1' },
+];
+
+export const SCENARIOS = [
+  { id: 'hello', title: 'keep-alive hello world', connections: 50, script: null, body: false },
+  { id: 'pipeline', title: '16-deep pipelining', connections: 50, script: 'pipeline.lua', body: false },
+  { id: 'echo', title: '4 KB JSON POST echoed', connections: 50, script: 'echo.lua', body: true },
+  { id: 'upload', title: '1 MiB upload', connections: 8, script: 'upload.lua', body: true },
+];
+
+export const BASELINE = 'node-http';
+export const CEILING = 'ceiling';
+export const SUBJECT = 'wafer-edge';

@@ -1,0 +1,47 @@
+// Shared plumbing for the benchmark servers. Each server is a small standalone script run by
+// plain `node` (no TypeScript loader at bench time): it binds 127.0.0.1 on PORT (0 = any free
+// port), prints `READY <port>` on stdout once bound, and exits cleanly on SIGINT/SIGTERM
+// (clinic relies on that to write its data).
+import { execFileSync } from 'node:child_process';
+
+export const HELLO = 'Hello, World!';
+export const HOST = '127.0.0.1';
+export const PORT = Number(process.env.PORT ?? 0) || 0;
+/** Bodies up to this size are accepted by every contender (the upload scenario sends 1 MiB). */
+export const BODY_LIMIT = 2 * 1024 * 1024;
+/** Idle keep-alive connections are kept this long by every contender, so the 10k-idle memory
+ * check measures the same thing everywhere (node:http's own default would close them after 5 s). */
+export const KEEP_ALIVE_MS = 120_000;
+
+export function announce(port) {
+  process.stdout.write(`READY ${port}\n`);
+}
+
+/** `WAFER_BENCH_CPU=1` makes the server pin itself: used by `npm run profile`, where clinic
+ * spawns node itself and a `taskset` prefix can't be put in front. */
+export function pinSelfIfAsked() {
+  const cpu = process.env.WAFER_BENCH_CPU;
+  if (cpu === undefined || cpu === '') return;
+  try {
+    execFileSync('taskset', ['-a', '-p', '-c', cpu, String(process.pid)], { stdio: 'ignore' });
+  } catch {
+    process.stderr.write(`warning: could not pin pid ${process.pid} to CPU ${cpu}\n`);
+  }
+}
+
+export function onStop(close) {
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    // Don't wait on idle keep-alive clients forever: a benchmark server must go away promptly.
+    const force = setTimeout(() => process.exit(0), 2000);
+    force.unref();
+    Promise.resolve()
+      .then(close)
+      .catch(() => {})
+      .finally(() => process.exit(0));
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}

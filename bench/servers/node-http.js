@@ -1,0 +1,58 @@
+// node:http contender: the baseline every ratio is taken against. Idiomatic code, nothing tuned
+// beyond keeping idle connections as long as the other contenders do.
+import http from 'node:http';
+import { BODY_LIMIT, HELLO, HOST, KEEP_ALIVE_MS, PORT, announce, onStop, pinSelfIfAsked } from './common.js';
+
+pinSelfIfAsked();
+
+function readBody(req, done) {
+  const chunks = [];
+  let size = 0;
+  req.on('data', (c) => {
+    size += c.length;
+    if (size <= BODY_LIMIT) chunks.push(c);
+  });
+  req.on('end', () => done(size, chunks));
+}
+
+const server = http.createServer((req, res) => {
+  if (req.method === 'GET' && req.url === '/') {
+    res.setHeader('Content-Type', 'text/plain; charset=utf-8');
+    res.end(HELLO);
+  } else if (req.method === 'POST' && req.url === '/echo') {
+    readBody(req, (size, chunks) => {
+      let value;
+      try {
+        value = JSON.parse(Buffer.concat(chunks, size).toString('utf8'));
+      } catch {
+        res.statusCode = 400;
+        res.end();
+        return;
+      }
+      res.setHeader('Content-Type', 'application/json; charset=utf-8');
+      res.end(JSON.stringify(value));
+    });
+  } else if (req.method === 'POST' && req.url === '/upload') {
+    // Counted, not kept: the cheapest way node:http can consume a body.
+    let size = 0;
+    req.on('data', (c) => (size += c.length));
+    req.on('end', () => {
+      res.setHeader('Content-Type', 'text/plain; charset=utf-8');
+      res.end(String(size));
+    });
+  } else {
+    res.statusCode = 404;
+    res.end();
+  }
+});
+server.keepAliveTimeout = KEEP_ALIVE_MS;
+server.headersTimeout = KEEP_ALIVE_MS + 1000;
+
+server.listen(PORT, HOST, () => announce(server.address().port));
+onStop(
+  () =>
+    new Promise((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    }),
+);
