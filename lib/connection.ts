@@ -87,7 +87,6 @@ export class Connection implements RequestSink, ResponseSink, BodySource {
     parser.execute(data);
     const err = parser.error;
     if (err !== null && !this.closing) {
-      this.core.counters.parseErrors++;
       this.fail(statusForError(err.code, err.reason));
     } else if (parser.upgraded && !this.closing) {
       // RFC 9110 §7.8: a server may ignore Upgrade. What follows the head is not HTTP we can
@@ -424,6 +423,8 @@ export class Connection implements RequestSink, ResponseSink, BodySource {
   fail(status: number): void {
     if (this.closing || this.closed) return;
     this.closing = true;
+    // Every answer the engine gives to bad bytes counts (timeouts are counted apart).
+    if (status !== 408) this.core.counters.parseErrors++;
     let res = this.reading;
     this.reading = null;
     if (res !== null && res.headersSent) {

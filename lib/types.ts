@@ -40,7 +40,7 @@ export interface WaferResponse {
   readonly headersSent: boolean;
   /** True once end() has been called. */
   readonly writableEnded: boolean;
-  /** Send the head now with this status (and headers). */
+  /** Set the status (and headers) for the head, which leaves with the first write()/end(). */
   writeHead(statusCode: number, headers?: Record<string, string | number | readonly string[]>): this;
   /** Send a piece of body (chunked when no Content-Length was set). False: wait for 'drain' (see drain()). */
   write(chunk: string | Buffer): boolean;
@@ -90,12 +90,19 @@ export interface ServerOptions extends Partial<Limits> {
 }
 
 export interface ServerStats {
+  /** Connections open now. */
   connections: number;
+  /** Connections admitted since start. */
   accepted: number;
+  /** Connections turned away with 503 because `maxConns` were open. */
   refused: number;
+  /** Request heads received. */
   requests: number;
+  /** Requests the engine rejected for their bytes (400, 413, 414, 417, 431, 501, 505). */
   parseErrors: number;
+  /** Connections closed by headersTimeout, requestTimeout or keepAliveTimeout. */
   timeouts: number;
+  /** Handlers that threw or rejected. */
   handlerErrors: number;
 }
 
