@@ -7,3 +7,9 @@ export type {
   Handler, LoopKind, ServerOptions, ServerStats, WaferRequest, WaferResponse, WaferServer,
 } from './types.js';
 export type { ParserKind } from '../parser/types.js';
+// App helpers (router, query/body parsing, static files).
+export { router, type Router } from './router.js';
+export { HttpError, errorStatus } from './http-error.js';
+export { decodeComponent, parseQuery, query, type Params, type DecodeOptions } from './query.js';
+export { readBody, readJson, readForm, mediaType, type BodyOptions, type FormOptions } from './body.js';
+export { serveFile, serveStatic, FileCache, type FileOptions, type StaticOptions } from './static.js';

@@ -1,0 +1,98 @@
+// Request bodies as JSON or form fields, parsed when the handler asks for them. Every
+// failure is an HttpError the engine answers with its status and message:
+//   415 — the Content-Type (or its charset) is not the one asked for (RFC 9110 §15.5.16);
+//   400 — the body is empty, not UTF-8, not JSON, or a malformed form;
+//   413 — a streamed body grows past the limit (buffered bodies are capped by the engine's
+//         maxBodySize before the handler runs).
+import { HttpError } from './http-error.js';
+import { DEFAULT_LIMITS, addSize } from './limits.js';
+import { parseQuery, type Params } from './query.js';
+import type { WaferRequest } from './types.js';
+
+export interface BodyOptions {
+  /** Check Content-Type before parsing (default true). false: parse whatever was sent. */
+  checkType?: boolean;
+  /** Most bytes read from a streamed body (default DEFAULT_LIMITS.maxBodySize). */
+  limit?: number;
+}
+
+export interface FormOptions extends BodyOptions {
+  /** Most fields (default 1000); more → 400. */
+  maxParams?: number;
+}
+
+/** The media type (lower case, no parameters) and charset of a Content-Type value. */
+export function mediaType(value: string | string[] | undefined): { type: string; charset: string | undefined } {
+  const text = Array.isArray(value) ? value[0] ?? '' : value ?? '';
+  const parts = text.split(';');
+  const type = parts[0]!.trim().toLowerCase();
+  let charset: string | undefined;
+  for (let i = 1; i < parts.length; i++) {
+    const p = parts[i]!.trim();
+    const eq = p.indexOf('=');
+    if (eq === -1 || p.slice(0, eq).trim().toLowerCase() !== 'charset') continue;
+    charset = p.slice(eq + 1).trim().replace(/^"(.*)"$/, '$1').toLowerCase();
+  }
+  return { type, charset };
+}
+
+/** `application/json` or any `+json` suffix type (RFC 6839 §3.1). */
+function isJsonType(type: string): boolean {
+  return type === 'application/json' || (type.startsWith('application/') && type.endsWith('+json'));
+}
+
+function requireType(req: WaferRequest, ok: (type: string) => boolean, expected: string): void {
+  const { type, charset } = mediaType(req.headers['content-type']);
+  if (!ok(type)) throw new HttpError(415, `expected Content-Type ${expected}, got ${type || 'none'}`);
+  // Only UTF-8 (and its subset US-ASCII) are decoded; anything else would be misread.
+  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8' && charset !== 'us-ascii') {
+    throw new HttpError(415, `unsupported charset ${charset}; send utf-8`);
+  }
+}
+
+/**
+ * The whole body as bytes: `req.body` when the engine buffered it, otherwise read from the
+ * request stream (streamBody mode) up to `limit` bytes.
+ */
+export async function readBody(req: WaferRequest, limit: number = DEFAULT_LIMITS.maxBodySize): Promise<Buffer> {
+  if (req.body.length > 0) return req.body;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size = addSize(size, chunk.length, limit);
+    if (size < 0) throw new HttpError(413, `request body larger than ${limit} bytes`);
+    chunks.push(chunk);
+  }
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function decodeUtf8(buf: Buffer): string {
+  try {
+    return utf8.decode(buf);
+  } catch {
+    throw new HttpError(400, 'request body is not valid UTF-8');
+  }
+}
+
+/** Parse the body as JSON (RFC 8259). Empty or malformed bodies → 400, other types → 415. */
+export async function readJson<T = unknown>(req: WaferRequest, options: BodyOptions = {}): Promise<T> {
+  if (options.checkType !== false) requireType(req, isJsonType, 'application/json');
+  const text = decodeUtf8(await readBody(req, options.limit));
+  if (text.trim() === '') throw new HttpError(400, 'request body is empty; expected JSON');
+  try {
+    return JSON.parse(text) as T;
+  } catch (err) {
+    throw new HttpError(400, `malformed JSON: ${(err as Error).message}`);
+  }
+}
+
+/** Parse an application/x-www-form-urlencoded body strictly (malformed escapes → 400). */
+export async function readForm(req: WaferRequest, options: FormOptions = {}): Promise<Params> {
+  if (options.checkType !== false) {
+    requireType(req, (t) => t === 'application/x-www-form-urlencoded', 'application/x-www-form-urlencoded');
+  }
+  const text = decodeUtf8(await readBody(req, options.limit));
+  return parseQuery(text, { strict: true, maxParams: options.maxParams });
+}

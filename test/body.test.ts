@@ -1,0 +1,115 @@
+import t from 'tap';
+import { readForm, readJson, mediaType } from '../lib/body.js';
+import { HttpError } from '../lib/http-error.js';
+import { router } from '../lib/router.js';
+import type { WaferRequest } from '../lib/types.js';
+import { serve, rawRequest } from './app/serve.js';
+
+/** A request object as the engine would hand it over, for checking messages without sockets. */
+function fakeReq(contentType: string | undefined, body: string | Buffer): WaferRequest {
+  const headers: Record<string, string> = {};
+  if (contentType !== undefined) headers['content-type'] = contentType;
+  return {
+    method: 'POST', url: '/', path: '/', query: '', headers, rawHeaders: [], httpVersion: '1.1',
+    body: Buffer.isBuffer(body) ? body : Buffer.from(body), params: {}, remoteAddress: undefined,
+    async *[Symbol.asyncIterator]() {},
+  } as WaferRequest;
+}
+
+/** The shape t.rejects() checks: an HttpError with this status and a message matching. */
+function rejectsWith(status: number, message: RegExp) {
+  return { constructor: HttpError, status, message };
+}
+
+t.test('mediaType splits type and charset, case-insensitively', async (t) => {
+  t.same(mediaType('Application/JSON; Charset="UTF-8"'), { type: 'application/json', charset: 'utf-8' });
+  t.same(mediaType(undefined), { type: '', charset: undefined });
+});
+
+t.test('readJson parses application/json and +json types', async (t) => {
+  t.same(await readJson(fakeReq('application/json', '{"a":[1,2]}')), { a: [1, 2] });
+  t.same(await readJson(fakeReq('application/vnd.api+json; charset=utf-8', '"x"')), 'x');
+});
+
+t.test('readJson says why malformed JSON is refused (400)', async (t) => {
+  await t.rejects(readJson(fakeReq('application/json', '{"a":')), rejectsWith(400, /^malformed JSON: /));
+});
+
+t.test('readJson refuses an empty body with 400', async (t) => {
+  await t.rejects(readJson(fakeReq('application/json', '  ')), rejectsWith(400, /empty/));
+});
+
+t.test('readJson refuses bytes that are not UTF-8 with 400', async (t) => {
+  await t.rejects(readJson(fakeReq('application/json', Buffer.from([0x22, 0xff, 0x22]))), rejectsWith(400, /UTF-8/));
+});
+
+t.test('readJson answers 415 for another or missing Content-Type, or a non-UTF-8 charset', async (t) => {
+  await t.rejects(readJson(fakeReq('text/plain', '{}')), rejectsWith(415, /application\/json, got text\/plain/));
+  await t.rejects(readJson(fakeReq(undefined, '{}')), rejectsWith(415, /got none/));
+  await t.rejects(readJson(fakeReq('application/json; charset=iso-8859-1', '{}')), rejectsWith(415, /charset/));
+});
+
+t.test('readJson with checkType: false parses whatever was sent', async (t) => {
+  t.same(await readJson(fakeReq('text/plain', '[1]'), { checkType: false }), [1]);
+});
+
+t.test('readForm decodes fields strictly and refuses malformed escapes with 400', async (t) => {
+  const f = await readForm(fakeReq('application/x-www-form-urlencoded', 'name=J%C3%BCrgen+M&tag=a&tag=b'));
+  t.same({ ...f }, { name: 'Jürgen M', tag: ['a', 'b'] });
+  await t.rejects(readForm(fakeReq('application/x-www-form-urlencoded', 'a=%zz')), rejectsWith(400, /percent-encoding/));
+  await t.rejects(readForm(fakeReq('application/x-www-form-urlencoded', 'a=%FF')), rejectsWith(400, /UTF-8/));
+});
+
+t.test('readForm refuses another Content-Type with 415 and too many fields with 400', async (t) => {
+  await t.rejects(readForm(fakeReq('application/json', 'a=1')), rejectsWith(415, /x-www-form-urlencoded/));
+  await t.rejects(readForm(fakeReq('application/x-www-form-urlencoded', 'a&b&c'), { maxParams: 2 }), rejectsWith(400, /too many/));
+});
+
+t.test('bodies over real sockets', async (t) => {
+  const app = router()
+    .post('/json', async (req, res) => res.json({ got: await readJson(req) }))
+    .post('/form', async (req, res) => res.json({ got: { ...(await readForm(req)) } }));
+  const srv = await serve(app);
+  t.teardown(srv.close);
+  const post = (path: string, type: string, body: string) =>
+    fetch(`${srv.url}${path}`, { method: 'POST', headers: { 'content-type': type }, body });
+
+  t.test('a JSON body is parsed', async (t) => {
+    const r = await post('/json', 'application/json', '{"n":1,"s":"é"}');
+    t.equal(r.status, 200);
+    t.same(await r.json(), { got: { n: 1, s: 'é' } });
+  });
+
+  t.test('malformed JSON is answered 400 with the reason', async (t) => {
+    const r = await post('/json', 'application/json', '{n:1}');
+    t.equal(r.status, 400);
+    t.match(await r.text(), /malformed JSON/);
+  });
+
+  t.test('a JSON route answers 415 to a form body', async (t) => {
+    const r = await post('/json', 'application/x-www-form-urlencoded', 'n=1');
+    t.equal(r.status, 415);
+    await r.text();
+  });
+
+  t.test('a form body is parsed', async (t) => {
+    const r = await post('/form', 'application/x-www-form-urlencoded', 'q=a+b%26c&q=2');
+    t.same(await r.json(), { got: { q: ['a b&c', '2'] } });
+  });
+
+  t.test('a malformed form body is answered 400', async (t) => {
+    const r = await post('/form', 'application/x-www-form-urlencoded', 'q=%E2%82');
+    t.equal(r.status, 400);
+    await r.text();
+  });
+
+  t.test('a chunked JSON body is parsed', async (t) => {
+    const r = await rawRequest(
+      srv.port,
+      'POST /json HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked',
+      '4\r\n{"a"\r\n3\r\n:1}\r\n0\r\n\r\n',
+    );
+    t.equal(r.status, 200);
+    t.match(r.body, '{"got":{"a":1}}');
+  });
+});
