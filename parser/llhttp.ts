@@ -64,6 +64,7 @@ export class LlhttpParser implements RequestParser {
       major: number, minor: number, headers: string[] | undefined, method: number, url: string | undefined,
       _status: unknown, _message: unknown, upgrade: boolean, keepAlive: boolean,
     ) => {
+      if (this.limitError) return 1;
       let raw = headers ?? [];
       if (this.pendingHeaders.length > 0) raw = this.pendingHeaders.concat(raw);
       const target = this.pendingUrl + (url ?? '');
@@ -93,8 +94,9 @@ export class LlhttpParser implements RequestParser {
       });
       return 0;
     };
-    p[HTTPParser.kOnBody] = (chunk: Buffer) => this.sink.onBody(chunk);
-    p[HTTPParser.kOnMessageComplete] = () => this.sink.onMessageComplete();
+    // After a limit error llhttp still runs to the end of the buffer: the sink hears no more.
+    p[HTTPParser.kOnBody] = (chunk: Buffer) => { if (!this.limitError) this.sink.onBody(chunk); };
+    p[HTTPParser.kOnMessageComplete] = () => { if (!this.limitError) this.sink.onMessageComplete(); };
   }
 
   execute(data: Buffer): number {

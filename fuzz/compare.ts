@@ -1,0 +1,62 @@
+// Comparing two traces. The differential property compares llhttp's trace (the oracle) with
+// ours after the few normalisations listed in NORMALISATIONS; the split property compares our
+// parser with itself and normalises nothing.
+import type { Trace } from './trace.js';
+
+/** Limit errors: codes compared, offsets not (see NORMALISATIONS). */
+export const LIMIT_CODES = new Set(['HPE_HEADER_OVERFLOW', 'HPE_URL_OVERFLOW', 'HPE_CHUNK_EXTENSIONS_OVERFLOW']);
+
+/** What the differential comparison forgives, and why. Printed by `npm run fuzz -- --help`. */
+export const NORMALISATIONS = [
+  'limit errors (HPE_HEADER_OVERFLOW, HPE_URL_OVERFLOW, HPE_CHUNK_EXTENSIONS_OVERFLOW): the code is compared, the offset is not — '
+    + 'the llhttp adapter checks URL length and header count after llhttp has parsed the whole head and reports offset 0, and '
+    + "Node's header-size check fires from span callbacks whose position depends on buffer boundaries",
+  "an oracle head whose method is missing (the RTSP-only methods such as ANNOUNCE, which llhttp parses with an RTSP version "
+    + "but Node's method table does not name): the method field is not compared",
+];
+
+function headFields(ev: string): unknown[] | null {
+  return ev.charCodeAt(0) === 72 /* H */ ? (JSON.parse(ev.slice(2)) as unknown[]) : null;
+}
+
+function eventsEqual(oracle: string, ours: string, normalise: boolean): boolean {
+  if (oracle === ours) return true;
+  if (!normalise) return false;
+  const a = headFields(oracle);
+  const b = headFields(ours);
+  if (a === null || b === null || a[0] !== null) return false;
+  return JSON.stringify(a.slice(1)) === JSON.stringify(b.slice(1));
+}
+
+function clip(s: string | undefined): string {
+  if (s === undefined) return '(none)';
+  return s.length > 300 ? JSON.stringify(s.slice(0, 300)) + `… (${s.length} chars)` : JSON.stringify(s);
+}
+
+/**
+ * The first difference between two traces, in words, or null when they agree.
+ * `normalise` applies NORMALISATIONS (differential); without it the traces must be identical.
+ */
+export function diffTraces(oracle: Trace, ours: Trace, normalise: boolean, names = ['llhttp', 'wafer']): string | null {
+  const [na, nb] = names;
+  if (oracle.faults.length > 0 || ours.faults.length > 0) {
+    return `contract faults: ${na}=${JSON.stringify(oracle.faults)} ${nb}=${JSON.stringify(ours.faults)}`;
+  }
+  const n = Math.max(oracle.events.length, ours.events.length);
+  for (let i = 0; i < n; i++) {
+    if (!eventsEqual(oracle.events[i] ?? '', ours.events[i] ?? '', normalise) || (oracle.events[i] === undefined) !== (ours.events[i] === undefined)) {
+      return `event #${i} differs:\n  ${na}: ${clip(oracle.events[i])}\n  ${nb}: ${clip(ours.events[i])}`;
+    }
+  }
+  const ea = oracle.error;
+  const eb = ours.error;
+  if ((ea === null) !== (eb === null) || (ea && eb && ea.code !== eb.code)) {
+    return `verdict differs: ${na}=${JSON.stringify(ea)} ${nb}=${JSON.stringify(eb)}`;
+  }
+  if (ea && eb && ea.offset !== eb.offset && !(normalise && LIMIT_CODES.has(ea.code))) {
+    return `error offset differs for ${ea.code}: ${na}=${ea.offset} ${nb}=${eb.offset}`;
+  }
+  if (oracle.upgradeAt !== ours.upgradeAt) return `upgrade offset differs: ${na}=${oracle.upgradeAt} ${nb}=${ours.upgradeAt}`;
+  if (oracle.finish !== ours.finish) return `finish() verdict differs: ${na}=${oracle.finish} ${nb}=${ours.finish}`;
+  return null;
+}
