@@ -1,0 +1,134 @@
+// `npm run bench:parser`: our parser, Node's llhttp (through our adapter and raw) and
+// http-parser-js, side by side in one process over the sets in parser-sets.ts. Each sample
+// runs one contestant for ~SAMPLE_MS; rounds interleave the contestants (rotating who goes
+// first), and the table reports the median rate per contestant. Pinned to CPU 1 with taskset
+// when it exists, so the figures are not spread across cores.
+//
+//   npm run bench:parser                  # full run (~20 s)
+//   npm run bench:parser -- --quick       # fewer, shorter rounds
+//   npm run bench:parser -- --json out.json
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { CONTESTANTS, SETS, Tally, type BenchSet, type Contestant } from './parser-sets.js';
+import { oursIsLlhttp } from '../fuzz/subjects.js';
+
+const quick = process.argv.includes('--quick');
+const jsonOut = process.argv.includes('--json') ? process.argv[process.argv.indexOf('--json') + 1] : null;
+
+// Re-run pinned to one CPU unless already pinned (or told not to).
+if (!process.env.WAFER_BENCH_PINNED && !process.argv.includes('--no-pin')) {
+  const probe = spawnSync('taskset', ['-c', '1', 'true']);
+  if (probe.status === 0) {
+    const r = spawnSync('taskset', ['-c', '1', process.execPath, ...process.execArgv, ...process.argv.slice(1)], {
+      stdio: 'inherit',
+      env: { ...process.env, WAFER_BENCH_PINNED: 'cpu 1 (taskset -c 1)' },
+    });
+    process.exit(r.status ?? 1);
+  }
+}
+
+const SAMPLE_MS = quick ? 40 : 80;
+const WARMUP_MS = quick ? 200 : 500;
+const ROUNDS = quick ? 5 : 11;
+
+interface Runner {
+  contestant: Contestant;
+  op: (buf: Buffer) => void;
+  tally: Tally;
+  iterations: number;
+  rates: number[];
+}
+
+/** Run `n` ops; returns ops per second. */
+function sample(r: Runner, set: BenchSet, n: number): number {
+  const buf = set.buffer;
+  const op = r.op;
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < n; i++) op(buf);
+  const ns = Number(process.hrtime.bigint() - t0);
+  return (n * 1e9) / ns;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+function verify(r: Runner, set: BenchSet, ops: number, reference: Tally | null): void {
+  const t = r.tally;
+  const name = `${r.contestant.name} on ${set.name}`;
+  if (t.messages !== ops * set.messages) throw new Error(`${name}: ${t.messages} messages for ${ops} ops, expected ${ops * set.messages}`);
+  if (t.bodyBytes !== ops * set.bodyBytes) throw new Error(`${name}: ${t.bodyBytes} body bytes for ${ops} ops, expected ${ops * set.bodyBytes}`);
+  if (reference && t.stringChars / ops !== reference.stringChars) {
+    throw new Error(`${name}: ${t.stringChars / ops} string chars per op, the others ${reference.stringChars}`);
+  }
+}
+
+function benchSet(set: BenchSet): Map<string, number> {
+  // Correctness first: one op on a fresh parser each, same tallies for all.
+  let reference: Tally | null = null;
+  for (const c of CONTESTANTS) {
+    const t = new Tally();
+    c.make(t)(set.buffer);
+    const r = { contestant: c, op: () => {}, tally: t, iterations: 0, rates: [] };
+    verify(r, set, 1, reference);
+    reference ??= t;
+  }
+  const runners: Runner[] = CONTESTANTS.map((c) => {
+    const tally = new Tally();
+    return { contestant: c, op: c.make(tally), tally, iterations: 0, rates: [] };
+  });
+  // Warm-up, and size a sample to ~SAMPLE_MS.
+  for (const r of runners) {
+    let n = 1;
+    let spent = 0;
+    const t0 = performance.now();
+    while (performance.now() - t0 < WARMUP_MS) {
+      const rate = sample(r, set, n);
+      spent += n;
+      r.iterations = Math.max(1, Math.round((rate * SAMPLE_MS) / 1000));
+      n = Math.min(n * 2, r.iterations);
+    }
+    r.tally.messages = spent * set.messages; // keep the count honest across warm-up
+  }
+  for (const r of runners) {
+    r.tally = new Tally();
+    r.op = r.contestant.make(r.tally);
+  }
+  let ops = 0;
+  for (let round = 0; round < ROUNDS; round++) {
+    for (let k = 0; k < runners.length; k++) {
+      const r = runners[(round + k) % runners.length];
+      r.rates.push(sample(r, set, r.iterations));
+    }
+  }
+  for (const r of runners) {
+    ops = r.iterations * ROUNDS;
+    verify(r, set, ops, reference);
+  }
+  return new Map(runners.map((r) => [r.contestant.name, median(r.rates)]));
+}
+
+function fmt(n: number): string {
+  return n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)} k` : n.toFixed(0);
+}
+
+const pinned = process.env.WAFER_BENCH_PINNED ?? 'not pinned';
+console.log(`parser benchmark: node ${process.version}, llhttp ${process.versions.llhttp}, ${pinned}, ${ROUNDS} rounds x ${SAMPLE_MS} ms, medians`);
+if (oursIsLlhttp()) console.log('NOTE: parser/wafer.ts is not wired into createParser yet: the "wafer" column is llhttp.');
+const names = CONTESTANTS.map((c) => c.name);
+const results: Record<string, Record<string, number>> = {};
+const lines = [
+  `| set | ${names.join(' | ')} | wafer / llhttp adapter | wafer / llhttp raw |`,
+  `|---|${names.map(() => '---:|').join('')}---:|---:|`,
+];
+for (const set of SETS) {
+  const rates = benchSet(set);
+  results[set.name] = Object.fromEntries(rates);
+  const w = rates.get('wafer')!;
+  lines.push(`| ${set.name} | ${names.map((n) => fmt(rates.get(n)!) + ' ops/s').join(' | ')} | ${(w / rates.get('llhttp (adapter)')!).toFixed(2)}x | ${(w / rates.get('llhttp (raw binding)')!).toFixed(2)}x |`);
+}
+console.log('\nOne op = one execute() of the whole set buffer (16 requests for the pipelined set).\n');
+console.log(lines.join('\n'));
+if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ date: new Date().toISOString(), node: process.version, pinned, results }, null, 2) + '\n');
