@@ -45,6 +45,8 @@ export class Connection implements RequestSink, ResponseSink, BodySource {
   private batching = false;
   private outStr = '';
   private outList: (string | Buffer)[] | null = null;
+  /** Bytes (string length for text) collected in the current batch. */
+  private outBytes = 0;
   /** Reading is paused because too many requests are in flight (or a body stream is full). */
   private pausedByUs = false;
   /** No more requests will be read: a close is pending after the queued responses. */
@@ -105,6 +107,7 @@ export class Connection implements RequestSink, ResponseSink, BodySource {
   /** The drain is over: everything written during it leaves in one write. */
   endBatch(): void {
     this.batching = false;
+    this.outBytes = 0;
     if (this.closed) return;
     const list = this.outList;
     if (list === null) {
@@ -293,7 +296,7 @@ export class Connection implements RequestSink, ResponseSink, BodySource {
       return res.pendingBytes < this.core.limits.highWaterMark;
     }
     this.send(data);
-    return this.socket.writableLength < this.core.limits.highWaterMark;
+    return this.socket.writableLength + this.outBytes < this.core.limits.highWaterMark;
   }
 
   endOut(res: Response): void {
@@ -311,7 +314,7 @@ export class Connection implements RequestSink, ResponseSink, BodySource {
     if (this.closed) return Promise.resolve();
     const queue = this.queue;
     const front = queue !== null && queue[0] === res;
-    if (front && this.socket.writableLength < this.core.limits.highWaterMark) return Promise.resolve();
+    if (front && this.socket.writableLength + this.outBytes < this.core.limits.highWaterMark) return Promise.resolve();
     return new Promise<void>((resolve) => {
       if (this.drainWaiters === null) this.drainWaiters = [];
       this.drainWaiters.push(resolve);
@@ -328,6 +331,7 @@ export class Connection implements RequestSink, ResponseSink, BodySource {
 
   private send(data: string | Buffer): void {
     if (this.batching) {
+      this.outBytes += data.length;
       if (typeof data === 'string' && this.outList === null) this.outStr += data;
       else {
         if (this.outList === null) {

@@ -114,7 +114,9 @@ export class Server implements ServerCore, WaferServer {
     this.requestedHost = options.host ?? DEFAULT_OPTIONS.host;
     this.errorHook = options.onError ?? ((err: unknown) => console.error('wafer: handler failed:', err));
     this.counters = { connections: 0, accepted: 0, refused: 0, requests: 0, parseErrors: 0, timeouts: 0, handlerErrors: 0 };
-    this.net = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => this.accept(socket));
+    this.net = net.createServer(
+      // The socket's own high-water mark is ours, so write() → false and 'drain' agree with it.
+      { allowHalfOpen: true, noDelay: true, highWaterMark: this.limits.highWaterMark }, (socket) => this.accept(socket));
   }
 
   get port(): number {
