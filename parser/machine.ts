@@ -1,0 +1,1620 @@
+// The low-level HTTP/1.1 request state machine: llhttp's model (src/llhttp/http.ts) written
+// by hand in TypeScript. Every state below is named after the llhttp node it mirrors and
+// makes the same decisions: which bytes go where, which span starts or ends, which
+// callback fires, which error (code, reason, offset) ends the stream.
+//
+// Zero-copy: spans are delivered as (buffer, start, end) into the caller's buffer. A span
+// still open when a chunk ends is delivered up to the chunk end and continues in the next
+// chunk, so the state kept between chunks is a handful of counters and flags.
+//
+// Callbacks may return 'pause' (or HPE_PAUSED): execute() then stops with HPE_PAUSED at
+// `errorPos`; resume() and execute the rest of the buffer from there. Any other non-zero
+// return is a callback error, as in llhttp.
+import { addDigit } from '../lib/limits.js';
+import {
+  ALPHA, CONNECTION_TOKEN_CHARS, HEADER_CHARS, HEX_VALUE, HTAB_SP_VCHAR_OBS_TEXT, LOWER, QDTEXT,
+  RELAXED_HEADER_CHARS, TOKEN, TRIE_MISMATCH, TRIE_MORE, URL_CHAR, USERINFO_CHARS, buildTrie, type Trie,
+} from './tables.js';
+
+/** llhttp's error numbers (llhttp_errno_t) used by the machine. */
+export const E = {
+  OK: 0, INTERNAL: 1, STRICT: 2, LF_EXPECTED: 3, UNEXPECTED_CONTENT_LENGTH: 4, CLOSED_CONNECTION: 5,
+  INVALID_METHOD: 6, INVALID_URL: 7, INVALID_CONSTANT: 8, INVALID_VERSION: 9, INVALID_HEADER_TOKEN: 10,
+  INVALID_CONTENT_LENGTH: 11, INVALID_CHUNK_SIZE: 12, INVALID_STATUS: 13, INVALID_EOF_STATE: 14,
+  INVALID_TRANSFER_ENCODING: 15, CB_MESSAGE_BEGIN: 16, CB_HEADERS_COMPLETE: 17, CB_MESSAGE_COMPLETE: 18,
+  CB_CHUNK_HEADER: 19, CB_CHUNK_COMPLETE: 20, PAUSED: 21, PAUSED_UPGRADE: 22, PAUSED_H2_UPGRADE: 23,
+  USER: 24, CR_EXPECTED: 25, CB_URL_COMPLETE: 26, CB_HEADER_FIELD_COMPLETE: 28,
+  CB_HEADER_VALUE_COMPLETE: 29, UNEXPECTED_SPACE: 30, CB_RESET: 31, CB_METHOD_COMPLETE: 32,
+  CB_VERSION_COMPLETE: 33, CB_CHUNK_EXTENSION_NAME_COMPLETE: 34, CB_CHUNK_EXTENSION_VALUE_COMPLETE: 35,
+  CB_PROTOCOL_COMPLETE: 38,
+} as const;
+
+/** The name of an llhttp error number ('HPE_INVALID_METHOD' …). */
+export const ERROR_NAMES: string[] = [];
+for (const [k, v] of Object.entries(E)) ERROR_NAMES[v] = 'HPE_' + k;
+
+/** llhttp's message flags (the `flags=` of the fixtures' headers-complete line). */
+export const F = {
+  CONNECTION_KEEP_ALIVE: 1, CONNECTION_CLOSE: 2, CONNECTION_UPGRADE: 4, CHUNKED: 8, UPGRADE: 16,
+  CONTENT_LENGTH: 32, SKIPBODY: 64, TRAILING: 128, TRANSFER_ENCODING: 512,
+} as const;
+
+/** Lenient flags: the same bits as parser/types.ts `Lenient` and Node's kLenient*. */
+const L_HEADERS = 1, L_CHUNKED_LENGTH = 2, L_KEEP_ALIVE = 4, L_TRANSFER_ENCODING = 8, L_VERSION = 16,
+  L_DATA_AFTER_CLOSE = 32, L_OPTIONAL_LF_AFTER_CR = 64, L_OPTIONAL_CRLF_AFTER_CHUNK = 128,
+  L_OPTIONAL_CR_BEFORE_LF = 256, L_SPACES_AFTER_CHUNK_SIZE = 512, L_HEADER_VALUE_RELAXED = 1024;
+
+/** llhttp_finish() verdicts: what the end of the stream would mean now. */
+export const FINISH_SAFE = 0, FINISH_SAFE_WITH_CB = 1, FINISH_UNSAFE = 2;
+
+/** Method names by llhttp's method number. */
+export const METHODS = [
+  'DELETE', 'GET', 'HEAD', 'POST', 'PUT', 'CONNECT', 'OPTIONS', 'TRACE', 'COPY', 'LOCK', 'MKCOL', 'MOVE',
+  'PROPFIND', 'PROPPATCH', 'SEARCH', 'UNLOCK', 'BIND', 'REBIND', 'UNBIND', 'ACL', 'REPORT', 'MKACTIVITY',
+  'CHECKOUT', 'MERGE', 'M-SEARCH', 'NOTIFY', 'SUBSCRIBE', 'UNSUBSCRIBE', 'PATCH', 'PURGE', 'MKCALENDAR',
+  'LINK', 'UNLINK', 'SOURCE', 'PRI', 'DESCRIBE', 'ANNOUNCE', 'SETUP', 'PLAY', 'PAUSE', 'TEARDOWN',
+  'GET_PARAMETER', 'SET_PARAMETER', 'REDIRECT', 'RECORD', 'FLUSH', 'QUERY',
+];
+const U64_MAX = (1n << 64n) - 1n;
+const M_CONNECT = 5, M_PRI = 34;
+const RTSP_ONLY = new Set([35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45]);
+/** Which methods each protocol name allows (llhttp's METHODS_HTTP / _RTSP / _ICECAST). */
+const ALLOWED_HTTP = new Uint8Array(64), ALLOWED_RTSP = new Uint8Array(64), ALLOWED_ICE = new Uint8Array(64);
+METHODS.forEach((_, m) => {
+  if (!RTSP_ONLY.has(m)) ALLOWED_HTTP[m] = 1;
+  if (RTSP_ONLY.has(m) || m === 1 || m === 3 || m === 6) ALLOWED_RTSP[m] = 1;
+});
+ALLOWED_ICE[33] = 1;
+
+const METHOD_TRIE = buildTrie(Object.fromEntries(METHODS.map((m, i) => [m, i])));
+const PROTO_HTTP = 1, PROTO_RTSP = 2, PROTO_ICE = 3;
+const PROTOCOL_TRIE = buildTrie({ HTTP: PROTO_HTTP, RTSP: PROTO_RTSP, ICE: PROTO_ICE });
+
+// Header states (llhttp HEADER_STATE): which special header is being parsed.
+const H_GENERAL = 0, H_CONNECTION = 1, H_CONTENT_LENGTH = 2, H_TRANSFER_ENCODING = 3, H_UPGRADE = 4,
+  H_CONNECTION_KEEP_ALIVE = 5, H_CONNECTION_CLOSE = 6, H_CONNECTION_UPGRADE = 7, H_TRANSFER_ENCODING_CHUNKED = 8;
+const SPECIAL_HEADER_TRIE = buildTrie({
+  connection: H_CONNECTION, 'content-length': H_CONTENT_LENGTH, 'proxy-connection': H_CONNECTION,
+  'transfer-encoding': H_TRANSFER_ENCODING, upgrade: H_UPGRADE,
+});
+const CONNECTION_TRIE = buildTrie({
+  close: H_CONNECTION_CLOSE, upgrade: H_CONNECTION_UPGRADE, 'keep-alive': H_CONNECTION_KEEP_ALIVE,
+});
+const CHUNKED_TRIE = buildTrie({ chunked: 1 });
+const CRLF_TRIE = buildTrie({ '\r\n': 1 });
+const SLASH2_TRIE = buildTrie({ '//': 1 });
+const PRI_TRIE = buildTrie({ '\r\n\r\nSM\r\n\r\n': 1 });
+
+/** Spans, numbered for the one open-span slot. */
+export const SPAN_NONE = 0, SPAN_METHOD = 1, SPAN_URL = 2, SPAN_PROTOCOL = 3, SPAN_VERSION = 4,
+  SPAN_HEADER_FIELD = 5, SPAN_HEADER_VALUE = 6, SPAN_BODY = 7, SPAN_CHUNK_EXTENSION_NAME = 8,
+  SPAN_CHUNK_EXTENSION_VALUE = 9;
+
+/** What a callback may answer: nothing / 0 to go on, 'pause' (or HPE_PAUSED) to pause. */
+export type CbResult = number | 'pause' | void;
+
+/** llhttp's settings: every callback the machine fires. */
+export interface MachineCallbacks {
+  onMessageBegin(): CbResult;
+  onMethod(buf: Buffer, start: number, end: number): CbResult;
+  onMethodComplete(): CbResult;
+  onUrl(buf: Buffer, start: number, end: number): CbResult;
+  onUrlComplete(): CbResult;
+  onProtocol(buf: Buffer, start: number, end: number): CbResult;
+  onProtocolComplete(): CbResult;
+  onVersion(buf: Buffer, start: number, end: number): CbResult;
+  onVersionComplete(): CbResult;
+  onHeaderField(buf: Buffer, start: number, end: number): CbResult;
+  onHeaderFieldComplete(): CbResult;
+  onHeaderValue(buf: Buffer, start: number, end: number): CbResult;
+  onHeaderValueComplete(): CbResult;
+  /** 0: go on; 1: the message has no body; 2: no body, and treat as upgrade; or 'pause'. */
+  onHeadersComplete(): CbResult;
+  onBody(buf: Buffer, start: number, end: number): CbResult;
+  onChunkHeader(): CbResult;
+  onChunkExtensionName(buf: Buffer, start: number, end: number): CbResult;
+  onChunkExtensionNameComplete(): CbResult;
+  onChunkExtensionValue(buf: Buffer, start: number, end: number): CbResult;
+  onChunkExtensionValueComplete(): CbResult;
+  onChunkComplete(): CbResult;
+  onMessageComplete(): CbResult;
+  onReset(): CbResult;
+}
+
+// States, one per llhttp node that reads bytes or must survive a chunk boundary or a pause.
+const enum S {
+  START, AFTER_START, START_REQ, METHOD, FIRST_SPACE_BEFORE_URL, SPACES_BEFORE_URL,
+  URL_START, URL_SCHEMA, URL_SCHEMA_DELIM, URL_SERVER, URL_SERVER_WITH_AT, URL_PATH,
+  URL_QUERY_OR_FRAGMENT, URL_QUERY, URL_FRAGMENT, URL_SKIP_CRLF, URL_TO_HTTP, URL_TO_HTTP09,
+  REQ_HTTP_START, REQ_AFTER_HTTP_START, REQ_CHECK_METHOD, REQ_AFTER_PROTOCOL, REQ_HTTP_MAJOR,
+  REQ_HTTP_DOT, REQ_HTTP_MINOR, REQ_HTTP_END, REQ_AFTER_VERSION, REQ_HTTP_COMPLETE,
+  REQ_HTTP_COMPLETE_CRLF, REQ_PRI_UPGRADE,
+  HEADERS_START, HEADER_FIELD_START, HEADER_FIELD, HEADER_FIELD_COLON, HEADER_FIELD_COLON_DISCARD_WS,
+  HEADER_FIELD_GENERAL, AFTER_HEADER_FIELD_COMPLETE, HEADER_VALUE_DISCARD_WS,
+  HEADER_VALUE_DISCARD_WS_ALMOST_DONE, HEADER_VALUE_DISCARD_LWS, HEADER_VALUE_START,
+  HEADER_VALUE_TE_CHUNKED, HEADER_VALUE_TE_CHUNKED_LAST, HEADER_VALUE_TE_TOKEN, HEADER_VALUE_TE_TOKEN_OWS,
+  HEADER_VALUE_CONTENT_LENGTH, HEADER_VALUE_CONTENT_LENGTH_WS, HEADER_VALUE_CONNECTION,
+  HEADER_VALUE_CONNECTION_WS, HEADER_VALUE_CONNECTION_TOKEN, HEADER_VALUE, HEADER_VALUE_OTHERWISE,
+  HEADER_VALUE_LENIENT, HEADER_VALUE_RELAXED, HEADER_VALUE_ALMOST_DONE, HEADER_VALUE_LWS,
+  HEADERS_ALMOST_DONE, HEADERS_COMPLETE, HEADERS_DONE, UPGRADE_PAUSE,
+  BODY_IDENTITY, BODY_IDENTITY_EOF, EOF,
+  CHUNK_SIZE_START, CHUNK_SIZE_DIGIT, CHUNK_SIZE, CHUNK_SIZE_OTHERWISE, CHUNK_EXTENSIONS,
+  CHUNK_EXTENSION_NAME, CHUNK_EXTENSION_VALUE, CHUNK_EXTENSION_QUOTED_VALUE,
+  CHUNK_EXTENSION_QUOTED_VALUE_QUOTED_PAIR, CHUNK_EXTENSION_QUOTED_VALUE_DONE, CHUNK_SIZE_ALMOST_DONE,
+  CHUNK_SIZE_ALMOST_DONE_LF, AFTER_CHUNK_HEADER, CHUNK_DATA, CHUNK_DATA_ALMOST_DONE,
+  CHUNK_DATA_ALMOST_DONE_LF, CHUNK_COMPLETE, MESSAGE_DONE, AFTER_MESSAGE_DONE, CLEANUP, CLOSED, RESTART,
+  METHOD_COMPLETE, PROTOCOL_COMPLETE, VERSION_COMPLETE, URL_SKIP_LF, HEADER_FIELD_COLON_SKIP,
+  HEADER_VALUE_EMPTY_COMPLETE, HEADER_VALUE_EOL, HEADER_VALUE_LENIENT_EOL, CHUNK_EXTENSION_NAME_END,
+  CHUNK_EXTENSION_VALUE_END, CHUNK_EXTENSION_QUOTED_VALUE_END,
+  DEAD,
+}
+
+function isOk(r: CbResult): boolean {
+  return r === undefined || r === 0;
+}
+function isPause(r: CbResult): boolean {
+  return r === 'pause' || r === E.PAUSED;
+}
+
+export class RequestMachine {
+  /** 0, or the llhttp error number that stopped the machine (HPE_PAUSED: resumable). */
+  error = 0;
+  reason = '';
+  /** Offset in the buffer of the failing execute() where the error or pause happened. */
+  errorPos = 0;
+  method = 0;
+  httpMajor = 0;
+  httpMinor = 0;
+  flags = 0;
+  /** Content-Length, then the size of the current chunk; counts down while body is read. */
+  contentLength = 0;
+  /** 1 once an Upgrade / CONNECT request has been recognised (llhttp's `upgrade`). */
+  upgrade = 0;
+  /** llhttp's `finish`: FINISH_SAFE, FINISH_SAFE_WITH_CB or FINISH_UNSAFE. */
+  finishState = FINISH_SAFE;
+  /** Offset, in the buffer being executed, of the byte where the current callback fires. */
+  pos = 0;
+  lenient: number;
+  readonly cb: MachineCallbacks;
+
+  private state = S.START;
+  private headerState = H_GENERAL;
+  private initialMessageCompleted = 0;
+  private spanKind = SPAN_NONE;
+  private spanStart = 0;
+  // Where a multi-byte match stands (trie node, index in a run of bytes).
+  private tNode = 0;
+  private tIdx = 0;
+  private tp = 0;
+  private proto = 0;
+  /** A length past 2^53 - 1 being read (only to place the overflow error as llhttp does). */
+  private big: bigint | null = null;
+
+  constructor(callbacks: MachineCallbacks, lenient = 0) {
+    this.cb = callbacks;
+    this.lenient = lenient;
+  }
+
+  /** llhttp_reset(): a fresh stream, same callbacks and lenient flags. */
+  reset(): void {
+    this.error = 0; this.reason = ''; this.errorPos = 0; this.method = 0; this.httpMajor = 0;
+    this.httpMinor = 0; this.flags = 0; this.contentLength = 0; this.upgrade = 0;
+    this.finishState = FINISH_SAFE; this.state = S.START; this.headerState = H_GENERAL;
+    this.initialMessageCompleted = 0; this.spanKind = SPAN_NONE; this.spanStart = 0;
+    this.tNode = 0; this.tIdx = 0; this.proto = 0; this.big = null;
+  }
+
+  /** llhttp_resume(): continue after HPE_PAUSED (execute the rest from errorPos). */
+  resume(): void {
+    if (this.error === E.PAUSED) this.error = 0;
+  }
+
+  /** llhttp_resume_after_upgrade(). */
+  resumeAfterUpgrade(): void {
+    if (this.error === E.PAUSED_UPGRADE) this.error = 0;
+  }
+
+  /** llhttp_should_keep_alive() for the message being parsed. */
+  shouldKeepAlive(): boolean {
+    if (this.httpMajor > 0 && this.httpMinor > 0) {
+      if (this.flags & F.CONNECTION_CLOSE) return false;
+    } else if (!(this.flags & F.CONNECTION_KEEP_ALIVE)) {
+      return false;
+    }
+    return true; // requests never need EOF to end (llhttp_message_needs_eof)
+  }
+
+  /**
+   * llhttp_finish(): the peer closed the stream. Returns 0, or HPE_INVALID_EOF_STATE (with
+   * `reason`) when that cuts a message short, or a callback's error.
+   */
+  finish(): number {
+    if (this.error !== 0) return 0;
+    if (this.finishState === FINISH_SAFE_WITH_CB) {
+      const r = this.cb.onMessageComplete();
+      if (!isOk(r)) return isPause(r) ? E.PAUSED : E.CB_MESSAGE_COMPLETE;
+      return 0;
+    }
+    if (this.finishState === FINISH_SAFE) return 0;
+    this.reason = 'Invalid EOF state';
+    return E.INVALID_EOF_STATE;
+  }
+
+  private fail(code: number, reason: string, pos: number): number {
+    this.error = code;
+    this.reason = reason;
+    this.errorPos = pos;
+    this.state = S.DEAD;
+    return code;
+  }
+
+  private pause(code: number, reason: string, pos: number, next: S): number {
+    this.error = code;
+    this.reason = reason;
+    this.errorPos = pos;
+    this.state = next;
+    return code;
+  }
+
+  /** A pausable callback said something other than "go on": pause or fail. */
+  private cbStop(r: CbResult, pos: number, next: S, code: number, name: string): number {
+    if (isPause(r)) return this.pause(E.PAUSED, `${name} pause`, pos, next);
+    return this.fail(code, `\`${name}\` callback error`, pos);
+  }
+
+  private spanCall(kind: number, buf: Buffer, start: number, end: number): CbResult {
+    const cb = this.cb;
+    switch (kind) {
+      case SPAN_METHOD: return cb.onMethod(buf, start, end);
+      case SPAN_URL: return cb.onUrl(buf, start, end);
+      case SPAN_PROTOCOL: return cb.onProtocol(buf, start, end);
+      case SPAN_VERSION: return cb.onVersion(buf, start, end);
+      case SPAN_HEADER_FIELD: return cb.onHeaderField(buf, start, end);
+      case SPAN_HEADER_VALUE: return cb.onHeaderValue(buf, start, end);
+      case SPAN_BODY: return cb.onBody(buf, start, end);
+      case SPAN_CHUNK_EXTENSION_NAME: return cb.onChunkExtensionName(buf, start, end);
+      case SPAN_CHUNK_EXTENSION_VALUE: return cb.onChunkExtensionValue(buf, start, end);
+      default: return 0;
+    }
+  }
+
+  /** End the open span at `pos`; a non-zero answer pauses (resuming at `next`) or fails. */
+  private spanEnd(buf: Buffer, pos: number, next: S): number {
+    const kind = this.spanKind;
+    this.spanKind = SPAN_NONE;
+    const r = this.spanCall(kind, buf, this.spanStart, pos);
+    if (isOk(r)) return 0;
+    if (isPause(r)) return this.pause(E.PAUSED, 'Span callback pause', pos, next);
+    return this.fail(typeof r === 'number' ? r : E.USER, 'Span callback error', pos);
+  }
+
+  /**
+   * Run a trie from where it stopped. Returns the key's value, TRIE_MISMATCH or TRIE_MORE;
+   * the position after it is left in `tp`.
+   */
+  private trie(t: Trie, buf: Buffer, p: number, end: number, lower: boolean): number {
+    let node = this.tNode;
+    let idx = this.tIdx;
+    for (;;) {
+      if (t.leaf[node] === 1) {
+        this.tNode = 0; this.tIdx = 0; this.tp = p;
+        return t.value[node];
+      }
+      const k = t.kind[node];
+      if (k < 0) {
+        if (p === end) {
+          this.tNode = node; this.tIdx = 0; this.tp = p;
+          return TRIE_MORE;
+        }
+        const c = lower ? LOWER[buf[p]] : buf[p];
+        const nx = t.next[node * 256 + c];
+        if (nx < 0) {
+          this.tNode = 0; this.tIdx = 0; this.tp = p;
+          return t.value[node] >= 0 ? t.value[node] : TRIE_MISMATCH;
+        }
+        p++;
+        node = nx;
+        continue;
+      }
+      const len = t.seqLen[node];
+      while (idx < len) {
+        if (p === end) {
+          this.tNode = node; this.tIdx = idx; this.tp = p;
+          return TRIE_MORE;
+        }
+        const c = lower ? LOWER[buf[p]] : buf[p];
+        if (c !== t.seq[k + idx]) {
+          this.tNode = 0; this.tIdx = 0; this.tp = p;
+          return TRIE_MISMATCH;
+        }
+        p++;
+        idx++;
+      }
+      idx = 0;
+      node = t.seqNext[node];
+    }
+  }
+
+  /**
+   * Fold a digit into contentLength through lib/limits.ts addDigit. A number that passes
+   * 2^53 - 1 is no longer a safe length; it is carried on as a BigInt only to find where
+   * llhttp's uint64 would overflow, so the error lands on the same byte as llhttp's.
+   * Returns true on uint64 overflow.
+   */
+  private digits(d: number, base: 10 | 16): boolean {
+    if (this.big === null) {
+      const n = addDigit(this.contentLength, d, base);
+      if (n >= 0) {
+        this.contentLength = n;
+        return false;
+      }
+      this.big = BigInt(this.contentLength);
+    }
+    this.big = this.big * BigInt(base) + BigInt(d);
+    if (this.big > U64_MAX) {
+      this.big = null;
+      return true;
+    }
+    return false;
+  }
+
+  /** llhttp__after_headers_complete(): how the body is framed. */
+  private afterHeadersComplete(): number {
+    const flags = this.flags;
+    const hasBody = (flags & F.CHUNKED) !== 0 || this.contentLength > 0;
+    if (this.upgrade && (this.method === M_CONNECT || (flags & F.SKIPBODY) !== 0 || !hasBody)) return 1;
+    if (flags & F.SKIPBODY) return 0;
+    if (flags & F.CHUNKED) return 2;
+    if (flags & F.TRANSFER_ENCODING) {
+      // RFC 9112 §6.3 (7230 §3.3.3): a request whose final coding is not chunked has no
+      // reliable length: 400, unless a lenient flag asks to read until EOF.
+      if ((this.lenient & (L_CHUNKED_LENGTH | L_TRANSFER_ENCODING)) === 0) return 5;
+      return 4;
+    }
+    if (!(flags & F.CONTENT_LENGTH)) return 0;
+    if (this.contentLength === 0) return 0;
+    return 3;
+  }
+
+  /**
+   * llhttp_execute() over buf[start, end). Returns 0 or the error number (see `error`,
+   * `reason`, `errorPos`). After HPE_PAUSED, resume() and execute(buf, errorPos, end).
+   */
+  execute(buf: Buffer, start = 0, end = buf.length): number {
+    if (this.error !== 0) return this.error;
+    if (this.spanKind !== SPAN_NONE) this.spanStart = start;
+    const cb = this.cb;
+    const lenient = this.lenient;
+    let p = start;
+    let s = this.state;
+    let r: CbResult;
+    let v = 0;
+
+    for (;;) {
+      switch (s) {
+        case S.START: {
+          if (p === end) break;
+          const c = buf[p];
+          if (c === 13 || c === 10) {
+            p++;
+            continue;
+          }
+          if (this.initialMessageCompleted === 1) {
+            this.pos = p;
+            r = cb.onReset();
+            if (!isOk(r)) return this.cbStop(r, p, S.AFTER_START, E.CB_RESET, 'on_reset');
+          }
+          s = S.AFTER_START;
+          continue;
+        }
+        case S.AFTER_START:
+          this.finishState = FINISH_UNSAFE;
+          this.pos = p;
+          r = cb.onMessageBegin();
+          if (!isOk(r)) return this.cbStop(r, p, S.START_REQ, E.CB_MESSAGE_BEGIN, 'on_message_begin');
+          s = S.START_REQ;
+          continue;
+        case S.START_REQ:
+          this.spanKind = SPAN_METHOD;
+          this.spanStart = p;
+          this.tNode = 0;
+          this.tIdx = 0;
+          s = S.METHOD;
+          continue;
+        case S.METHOD:
+          v = this.trie(METHOD_TRIE, buf, p, end, false);
+          p = this.tp;
+          if (v === TRIE_MORE) break;
+          if (v === TRIE_MISMATCH) return this.fail(E.INVALID_METHOD, 'Invalid method encountered', p);
+          this.method = v;
+          if (this.spanEnd(buf, p, S.METHOD_COMPLETE) !== 0) return this.error;
+          s = S.METHOD_COMPLETE;
+          continue;
+        case S.METHOD_COMPLETE:
+          this.pos = p;
+          r = cb.onMethodComplete();
+          if (!isOk(r)) return this.cbStop(r, p, S.FIRST_SPACE_BEFORE_URL, E.CB_METHOD_COMPLETE, 'on_method_complete');
+          s = S.FIRST_SPACE_BEFORE_URL;
+          continue;
+        case S.FIRST_SPACE_BEFORE_URL:
+          if (p === end) break;
+          if (buf[p] !== 32) return this.fail(E.INVALID_METHOD, 'Expected space after method', p);
+          p++;
+          s = S.SPACES_BEFORE_URL;
+          continue;
+        case S.SPACES_BEFORE_URL:
+          if (p === end) break;
+          if (buf[p] === 32) {
+            p++;
+            continue;
+          }
+          this.spanKind = SPAN_URL;
+          this.spanStart = p;
+          s = this.method === M_CONNECT ? S.URL_SERVER : S.URL_START;
+          continue;
+
+        // ---- request target (llhttp src/llhttp/url.ts) ----
+        case S.URL_START: {
+          if (p === end) break;
+          const c = buf[p];
+          if (c === 47 || c === 42) { // '/' '*'
+            p++;
+            s = S.URL_PATH;
+            continue;
+          }
+          if (ALPHA[c] === 1) {
+            s = S.URL_SCHEMA;
+            continue;
+          }
+          if (c === 32 || c === 13 || c === 10 || c === 9 || c === 12) {
+            return this.fail(E.INVALID_URL, 'Invalid characters in url', p + 1);
+          }
+          return this.fail(E.INVALID_URL, 'Unexpected start char in url', p);
+        }
+        case S.URL_SCHEMA: {
+          while (p < end && ALPHA[buf[p]] === 1) p++;
+          if (p === end) break;
+          const c = buf[p];
+          if (c === 58) { // ':'
+            p++;
+            this.tNode = 0;
+            this.tIdx = 0;
+            s = S.URL_SCHEMA_DELIM;
+            continue;
+          }
+          if (c === 32 || c === 13 || c === 10 || c === 9 || c === 12) {
+            return this.fail(E.INVALID_URL, 'Invalid characters in url', p + 1);
+          }
+          return this.fail(E.INVALID_URL, 'Unexpected char in url schema', p);
+        }
+        case S.URL_SCHEMA_DELIM: {
+          if (p === end) break;
+          if (this.tNode === 0 && this.tIdx === 0) {
+            const c = buf[p];
+            if (c === 32 || c === 13 || c === 10 || c === 9 || c === 12) {
+              return this.fail(E.INVALID_URL, 'Invalid characters in url', p + 1);
+            }
+          }
+          v = this.trie(SLASH2_TRIE, buf, p, end, false);
+          p = this.tp;
+          if (v === TRIE_MORE) break;
+          if (v === TRIE_MISMATCH) return this.fail(E.INVALID_URL, 'Unexpected char in url schema', p);
+          s = S.URL_SERVER;
+          continue;
+        }
+        case S.URL_SERVER:
+        case S.URL_SERVER_WITH_AT: {
+          if (p === end) break;
+          const c = buf[p];
+          if (USERINFO_CHARS[c] === 1 || c === 91 || c === 93) { // '[' ']'
+            p++;
+            s = S.URL_SERVER;
+            continue;
+          }
+          switch (c) {
+            case 47: // '/': the path starts
+              p++;
+              s = S.URL_PATH;
+              continue;
+            case 63: // '?'
+              p++;
+              s = S.URL_QUERY;
+              continue;
+            case 64: // '@'
+              if (s === S.URL_SERVER_WITH_AT) return this.fail(E.INVALID_URL, 'Double @ in url', p + 1);
+              p++;
+              s = S.URL_SERVER_WITH_AT;
+              continue;
+            case 32: case 13: case 10:
+              s = this.urlEnd(c);
+              if (this.spanEnd(buf, p, s) !== 0) return this.error;
+              continue;
+            case 9: case 12:
+              return this.fail(E.INVALID_URL, 'Invalid characters in url', p + 1);
+            default:
+              return this.fail(E.INVALID_URL, 'Unexpected char in url server', p);
+          }
+        }
+        case S.URL_PATH: {
+          while (p < end && URL_CHAR[buf[p]] === 1) p++;
+          if (p === end) break;
+          const c = buf[p];
+          if (c === 9 || c === 12) return this.fail(E.INVALID_URL, 'Invalid characters in url', p + 1);
+          s = S.URL_QUERY_OR_FRAGMENT;
+          continue;
+        }
+        case S.URL_QUERY_OR_FRAGMENT: {
+          const c = buf[p]; // a byte is always there: URL_PATH peeked it
+          switch (c) {
+            case 63: p++; s = S.URL_QUERY; continue;
+            case 35: p++; s = S.URL_FRAGMENT; continue;
+            case 32: case 13: case 10:
+              s = this.urlEnd(c);
+              if (this.spanEnd(buf, p, s) !== 0) return this.error;
+              continue;
+            case 9: case 12:
+              return this.fail(E.INVALID_URL, 'Invalid characters in url', p + 1);
+            default:
+              return this.fail(E.INVALID_URL, 'Invalid char in url path', p);
+          }
+        }
+        case S.URL_QUERY: {
+          while (p < end && (URL_CHAR[buf[p]] === 1 || buf[p] === 63)) p++;
+          if (p === end) break;
+          const c = buf[p];
+          switch (c) {
+            case 35: p++; s = S.URL_FRAGMENT; continue;
+            case 32: case 13: case 10:
+              s = this.urlEnd(c);
+              if (this.spanEnd(buf, p, s) !== 0) return this.error;
+              continue;
+            case 9: case 12:
+              return this.fail(E.INVALID_URL, 'Invalid characters in url', p + 1);
+            default:
+              return this.fail(E.INVALID_URL, 'Invalid char in url query', p);
+          }
+        }
+        case S.URL_FRAGMENT: {
+          while (p < end && (URL_CHAR[buf[p]] === 1 || buf[p] === 63 || buf[p] === 35)) p++;
+          if (p === end) break;
+          const c = buf[p];
+          switch (c) {
+            case 32: case 13: case 10:
+              s = this.urlEnd(c);
+              if (this.spanEnd(buf, p, s) !== 0) return this.error;
+              continue;
+            case 9: case 12:
+              return this.fail(E.INVALID_URL, 'Invalid characters in url', p + 1);
+            default:
+              return this.fail(E.INVALID_URL, 'Invalid char in url fragment start', p);
+          }
+        }
+        case S.URL_SKIP_CRLF:
+          v = this.trie(CRLF_TRIE, buf, p, end, false);
+          p = this.tp;
+          if (v === TRIE_MORE) break;
+          if (v === TRIE_MISMATCH) return this.fail(E.INVALID_URL, 'Expected CRLF', p);
+          s = S.URL_TO_HTTP09;
+          continue;
+        case S.URL_TO_HTTP:
+          // skip_to_http: the space after the target
+          if (p === end) break;
+          p++;
+          this.pos = p;
+          r = cb.onUrlComplete();
+          if (!isOk(r)) return this.cbStop(r, p, S.REQ_HTTP_START, E.CB_URL_COMPLETE, 'on_url_complete');
+          s = S.REQ_HTTP_START;
+          continue;
+        case S.URL_SKIP_LF:
+          // llhttp 9.3/9.4 take a bare LF after the target as the end of an HTTP/0.9 request
+          // line whatever the lenient flags say; kept for parity with the oracle.
+          if (p === end) break;
+          p++;
+          s = S.URL_TO_HTTP09;
+          continue;
+        case S.URL_TO_HTTP09:
+          this.httpMajor = 0;
+          this.httpMinor = 9;
+          this.pos = p;
+          r = cb.onUrlComplete();
+          if (!isOk(r)) return this.cbStop(r, p, S.HEADERS_START, E.CB_URL_COMPLETE, 'on_url_complete');
+          s = S.HEADERS_START;
+          continue;
+
+        // ---- protocol and version ----
+        case S.REQ_HTTP_START:
+          if (p === end) break;
+          if (buf[p] === 32) {
+            p++;
+            continue;
+          }
+          this.spanKind = SPAN_PROTOCOL;
+          this.spanStart = p;
+          this.tNode = 0;
+          this.tIdx = 0;
+          s = S.REQ_AFTER_HTTP_START;
+          continue;
+        case S.REQ_AFTER_HTTP_START:
+          v = this.trie(PROTOCOL_TRIE, buf, p, end, false);
+          p = this.tp;
+          if (v === TRIE_MORE) break;
+          if (v === TRIE_MISMATCH) {
+            if (this.spanEnd(buf, p, S.DEAD) !== 0) return this.error;
+            return this.fail(E.INVALID_CONSTANT, 'Expected HTTP/, RTSP/ or ICE/', p);
+          }
+          this.proto = v;
+          if (this.spanEnd(buf, p, S.PROTOCOL_COMPLETE) !== 0) return this.error;
+          s = S.PROTOCOL_COMPLETE;
+          continue;
+        case S.PROTOCOL_COMPLETE:
+          this.pos = p;
+          r = cb.onProtocolComplete();
+          if (!isOk(r)) return this.cbStop(r, p, S.REQ_CHECK_METHOD, E.CB_PROTOCOL_COMPLETE, 'on_protocol_complete');
+          s = S.REQ_CHECK_METHOD;
+          continue;
+        case S.REQ_CHECK_METHOD: {
+          const proto = this.proto;
+          this.proto = 0;
+          if (proto === PROTO_HTTP) {
+            if (ALLOWED_HTTP[this.method] !== 1) return this.fail(E.INVALID_CONSTANT, 'Invalid method for HTTP/x.x request', p);
+          } else if (proto === PROTO_RTSP) {
+            if (ALLOWED_RTSP[this.method] !== 1) return this.fail(E.INVALID_CONSTANT, 'Invalid method for RTSP/x.x request', p);
+          } else if (ALLOWED_ICE[this.method] !== 1) {
+            return this.fail(E.INVALID_CONSTANT, 'Expected SOURCE method for ICE/x.x request', p);
+          }
+          s = S.REQ_AFTER_PROTOCOL;
+          continue;
+        }
+        case S.REQ_AFTER_PROTOCOL:
+          if (p === end) break;
+          if (buf[p] !== 47) return this.fail(E.INVALID_CONSTANT, 'Expected HTTP/, RTSP/ or ICE/', p);
+          p++;
+          this.spanKind = SPAN_VERSION;
+          this.spanStart = p;
+          s = S.REQ_HTTP_MAJOR;
+          continue;
+        case S.REQ_HTTP_MAJOR: {
+          if (p === end) break;
+          const d = buf[p] - 48;
+          if (d < 0 || d > 9) {
+            if (this.spanEnd(buf, p, S.DEAD) !== 0) return this.error;
+            return this.fail(E.INVALID_VERSION, 'Invalid major version', p);
+          }
+          this.httpMajor = d;
+          p++;
+          s = S.REQ_HTTP_DOT;
+          continue;
+        }
+        case S.REQ_HTTP_DOT:
+          if (p === end) break;
+          if (buf[p] !== 46) {
+            if (this.spanEnd(buf, p, S.DEAD) !== 0) return this.error;
+            return this.fail(E.INVALID_VERSION, 'Expected dot', p);
+          }
+          p++;
+          s = S.REQ_HTTP_MINOR;
+          continue;
+        case S.REQ_HTTP_MINOR: {
+          if (p === end) break;
+          const d = buf[p] - 48;
+          if (d < 0 || d > 9) {
+            if (this.spanEnd(buf, p, S.DEAD) !== 0) return this.error;
+            return this.fail(E.INVALID_VERSION, 'Invalid minor version', p);
+          }
+          this.httpMinor = d;
+          p++;
+          if ((lenient & L_VERSION) === 0) {
+            const M = this.httpMajor;
+            const ok = (M === 0 && d === 9) || (M === 1 && (d === 0 || d === 1)) || (M === 2 && d === 0);
+            if (!ok) {
+              if (this.spanEnd(buf, p, S.DEAD) !== 0) return this.error;
+              return this.fail(E.INVALID_VERSION, 'Invalid HTTP version', p);
+            }
+          }
+          s = S.REQ_HTTP_END;
+          continue;
+        }
+        case S.REQ_HTTP_END:
+          if (this.spanEnd(buf, p, S.VERSION_COMPLETE) !== 0) return this.error;
+          s = S.VERSION_COMPLETE;
+          continue;
+        case S.VERSION_COMPLETE:
+          this.pos = p;
+          r = cb.onVersionComplete();
+          if (!isOk(r)) return this.cbStop(r, p, S.REQ_AFTER_VERSION, E.CB_VERSION_COMPLETE, 'on_version_complete');
+          s = S.REQ_AFTER_VERSION;
+          continue;
+        case S.REQ_AFTER_VERSION:
+          if (this.method === M_PRI) {
+            this.tNode = 0;
+            this.tIdx = 0;
+            s = S.REQ_PRI_UPGRADE;
+          } else {
+            s = S.REQ_HTTP_COMPLETE;
+          }
+          continue;
+        case S.REQ_HTTP_COMPLETE: {
+          if (p === end) break;
+          const c = buf[p];
+          if (c === 13) {
+            p++;
+            s = S.REQ_HTTP_COMPLETE_CRLF;
+            continue;
+          }
+          if (c === 10 && (lenient & L_OPTIONAL_CR_BEFORE_LF) !== 0) {
+            p++;
+            s = S.REQ_HTTP_COMPLETE_CRLF;
+            continue;
+          }
+          return this.fail(E.INVALID_VERSION, 'Expected CRLF after version', c === 10 ? p + 1 : p);
+        }
+        case S.REQ_HTTP_COMPLETE_CRLF:
+          if (p === end) break;
+          if (buf[p] === 10) {
+            p++;
+          } else if ((lenient & L_OPTIONAL_LF_AFTER_CR) === 0) {
+            return this.fail(E.STRICT, 'Expected CRLF after version', p);
+          }
+          s = S.HEADERS_START;
+          continue;
+        case S.REQ_PRI_UPGRADE:
+          v = this.trie(PRI_TRIE, buf, p, end, false);
+          p = this.tp;
+          if (v === TRIE_MORE) break;
+          if (v === TRIE_MISMATCH) return this.fail(E.INVALID_VERSION, 'Expected HTTP/2 Connection Preface', p);
+          return this.fail(E.PAUSED_H2_UPGRADE, 'Pause on PRI/Upgrade', p);
+
+        // ---- header fields ----
+        case S.HEADERS_START:
+          if (p === end) break;
+          if (buf[p] === 32) {
+            if ((lenient & L_HEADERS) === 0) {
+              return this.fail(E.UNEXPECTED_SPACE, 'Unexpected space after start line', p + 1);
+            }
+            p++;
+          }
+          s = S.HEADER_FIELD_START;
+          continue;
+        case S.HEADER_FIELD_START: {
+          if (p === end) break;
+          const c = buf[p];
+          if (c === 13) {
+            p++;
+            s = S.HEADERS_ALMOST_DONE;
+            continue;
+          }
+          if (c === 10) {
+            p++;
+            if ((lenient & L_OPTIONAL_CR_BEFORE_LF) === 0) {
+              return this.fail(E.INVALID_HEADER_TOKEN, 'Invalid header field char', p);
+            }
+            if (this.flags & F.TRAILING) {
+              this.pos = p;
+              r = cb.onChunkComplete();
+              if (!isOk(r)) return this.cbStop(r, p, S.MESSAGE_DONE, E.CB_CHUNK_COMPLETE, 'on_chunk_complete');
+              s = S.MESSAGE_DONE;
+            } else {
+              s = S.HEADERS_COMPLETE;
+            }
+            continue;
+          }
+          if (c === 58) return this.fail(E.INVALID_HEADER_TOKEN, 'Invalid header token', p);
+          this.spanKind = SPAN_HEADER_FIELD;
+          this.spanStart = p;
+          this.tNode = 0;
+          this.tIdx = 0;
+          s = S.HEADER_FIELD;
+          continue;
+        }
+        case S.HEADER_FIELD:
+          v = this.trie(SPECIAL_HEADER_TRIE, buf, p, end, true);
+          p = this.tp;
+          if (v === TRIE_MORE) break;
+          if (v === TRIE_MISMATCH) {
+            this.headerState = H_GENERAL;
+            s = S.HEADER_FIELD_GENERAL;
+          } else {
+            this.headerState = v;
+            s = S.HEADER_FIELD_COLON;
+          }
+          continue;
+        case S.HEADER_FIELD_COLON: {
+          if (p === end) break;
+          const c = buf[p];
+          if (c === 32) {
+            if ((lenient & L_HEADERS) !== 0) {
+              s = S.HEADER_FIELD_COLON_DISCARD_WS;
+              continue;
+            }
+            if (this.spanEnd(buf, p, S.DEAD) !== 0) return this.error;
+            return this.fail(E.INVALID_HEADER_TOKEN, 'Invalid header field char', p + 1);
+          }
+          if (c === 58) {
+            if (this.spanEnd(buf, p, S.HEADER_FIELD_COLON_SKIP) !== 0) return this.error;
+            s = S.HEADER_FIELD_COLON_SKIP;
+            continue;
+          }
+          this.headerState = H_GENERAL;
+          s = S.HEADER_FIELD_GENERAL;
+          continue;
+        }
+        case S.HEADER_FIELD_COLON_DISCARD_WS:
+          while (p < end && buf[p] === 32) p++;
+          if (p === end) break;
+          s = S.HEADER_FIELD_COLON;
+          continue;
+        case S.HEADER_FIELD_GENERAL:
+          while (p < end && TOKEN[buf[p]] === 1) p++;
+          if (p === end) break;
+          if (buf[p] !== 58) return this.fail(E.INVALID_HEADER_TOKEN, 'Invalid header token', p);
+          if (this.spanEnd(buf, p, S.HEADER_FIELD_COLON_SKIP) !== 0) return this.error;
+          s = S.HEADER_FIELD_COLON_SKIP;
+          continue;
+        case S.HEADER_FIELD_COLON_SKIP:
+          if (p === end) break;
+          p++; // the ':'
+          this.pos = p;
+          r = cb.onHeaderFieldComplete();
+          if (!isOk(r)) return this.cbStop(r, p, S.AFTER_HEADER_FIELD_COMPLETE, E.CB_HEADER_FIELD_COMPLETE, 'on_header_field_complete');
+          s = S.AFTER_HEADER_FIELD_COMPLETE;
+          continue;
+        case S.AFTER_HEADER_FIELD_COMPLETE:
+          // RFC 9112 §6.1 / §6.3: Content-Length with Transfer-Encoding is a smuggling
+          // vector; llhttp 9 rejects the pair unless lenient CHUNKED_LENGTH.
+          if ((lenient & L_CHUNKED_LENGTH) === 0) {
+            if (this.headerState === H_TRANSFER_ENCODING && (this.flags & F.CONTENT_LENGTH) !== 0) {
+              return this.fail(E.INVALID_TRANSFER_ENCODING, "Transfer-Encoding can't be present with Content-Length", p);
+            }
+            if (this.headerState === H_CONTENT_LENGTH && (this.flags & F.TRANSFER_ENCODING) !== 0) {
+              return this.fail(E.INVALID_CONTENT_LENGTH, "Content-Length can't be present with Transfer-Encoding", p);
+            }
+          }
+          s = S.HEADER_VALUE_DISCARD_WS;
+          continue;
+
+        // ---- header values ----
+        case S.HEADER_VALUE_DISCARD_WS: {
+          if (p === end) break;
+          const c = buf[p];
+          if (c === 32 || c === 9) {
+            p++;
+            continue;
+          }
+          if (c === 13) {
+            p++;
+            s = S.HEADER_VALUE_DISCARD_WS_ALMOST_DONE;
+            continue;
+          }
+          if (c === 10) {
+            p++;
+            if ((lenient & L_OPTIONAL_CR_BEFORE_LF) === 0) {
+              return this.fail(E.INVALID_HEADER_TOKEN, 'Invalid header value char', p);
+            }
+            s = S.HEADER_VALUE_DISCARD_LWS;
+            continue;
+          }
+          this.spanKind = SPAN_HEADER_VALUE;
+          this.spanStart = p;
+          s = S.HEADER_VALUE_START;
+          continue;
+        }
+        case S.HEADER_VALUE_DISCARD_WS_ALMOST_DONE:
+          if (p === end) break;
+          if (buf[p] === 10) {
+            p++;
+          } else if ((lenient & L_HEADERS) === 0) {
+            return this.fail(E.STRICT, 'Expected LF after CR', p);
+          }
+          s = S.HEADER_VALUE_DISCARD_LWS;
+          continue;
+        case S.HEADER_VALUE_DISCARD_LWS: {
+          if (p === end) break;
+          const c = buf[p];
+          if (c === 32 || c === 9) {
+            p++;
+            if ((lenient & L_HEADERS) === 0) return this.fail(E.INVALID_HEADER_TOKEN, 'Invalid header value char', p);
+            s = S.HEADER_VALUE_DISCARD_WS;
+            continue;
+          }
+          // An empty value.
+          if (this.headerState === H_CONTENT_LENGTH) return this.fail(E.INVALID_CONTENT_LENGTH, 'Empty Content-Length', p);
+          if (this.headerState === H_TRANSFER_ENCODING) return this.fail(E.INVALID_TRANSFER_ENCODING, 'Empty Transfer-Encoding', p);
+          this.setHeaderFlags();
+          this.spanKind = SPAN_HEADER_VALUE;
+          this.spanStart = p;
+          if (this.spanEnd(buf, p, S.HEADER_VALUE_EMPTY_COMPLETE) !== 0) return this.error;
+          s = S.HEADER_VALUE_EMPTY_COMPLETE;
+          continue;
+        }
+        case S.HEADER_VALUE_EMPTY_COMPLETE: {
+          this.pos = p;
+          r = cb.onHeaderValueComplete();
+          if (!isOk(r)) return this.cbStop(r, p, S.HEADER_FIELD_START, E.CB_HEADER_VALUE_COMPLETE, 'on_header_value_complete');
+          s = S.HEADER_FIELD_START;
+          continue;
+        }
+        case S.HEADER_VALUE_START:
+          // Entered with the value's first byte at hand (the span has just started on it).
+          switch (this.headerState) {
+            case H_UPGRADE:
+              this.flags |= F.UPGRADE;
+              this.headerState = H_GENERAL;
+              s = S.HEADER_VALUE;
+              continue;
+            case H_TRANSFER_ENCODING:
+              if ((this.flags & F.CHUNKED) !== 0 && (lenient & L_TRANSFER_ENCODING) === 0) {
+                // RFC 9112 §6.1: chunked must be the final coding of a request.
+                if (this.spanEnd(buf, p, S.DEAD) !== 0) return this.error;
+                return this.fail(E.INVALID_TRANSFER_ENCODING, 'Invalid `Transfer-Encoding` header value', p + 1);
+              }
+              this.flags = (this.flags | F.TRANSFER_ENCODING) & ~F.CHUNKED;
+              this.tNode = 0;
+              this.tIdx = 0;
+              s = S.HEADER_VALUE_TE_CHUNKED;
+              continue;
+            case H_CONTENT_LENGTH:
+              if (this.flags & F.CONTENT_LENGTH) {
+                return this.fail(E.UNEXPECTED_CONTENT_LENGTH, 'Duplicate Content-Length', p);
+              }
+              s = S.HEADER_VALUE_CONTENT_LENGTH;
+              continue;
+            case H_CONNECTION:
+              this.tNode = 0;
+              this.tIdx = 0;
+              s = S.HEADER_VALUE_CONNECTION;
+              continue;
+            default:
+              s = S.HEADER_VALUE;
+              continue;
+          }
+        case S.HEADER_VALUE_TE_CHUNKED:
+          v = this.trie(CHUNKED_TRIE, buf, p, end, true);
+          p = this.tp;
+          if (v === TRIE_MORE) break;
+          s = v === TRIE_MISMATCH ? S.HEADER_VALUE_TE_TOKEN : S.HEADER_VALUE_TE_CHUNKED_LAST;
+          continue;
+        case S.HEADER_VALUE_TE_CHUNKED_LAST: {
+          while (p < end && buf[p] === 32) p++;
+          if (p === end) break;
+          const c = buf[p];
+          if (c === 13 || c === 10) {
+            this.headerState = H_TRANSFER_ENCODING_CHUNKED;
+            s = S.HEADER_VALUE_OTHERWISE;
+            continue;
+          }
+          if (c === 44) {
+            if ((lenient & L_TRANSFER_ENCODING) === 0) {
+              if (this.spanEnd(buf, p, S.DEAD) !== 0) return this.error;
+              return this.fail(E.INVALID_TRANSFER_ENCODING, 'Invalid `Transfer-Encoding` header value', p + 1);
+            }
+            this.tNode = 0;
+            this.tIdx = 0;
+            s = S.HEADER_VALUE_TE_CHUNKED;
+            continue;
+          }
+          s = S.HEADER_VALUE_TE_TOKEN;
+          continue;
+        }
+        case S.HEADER_VALUE_TE_TOKEN: {
+          while (p < end && CONNECTION_TOKEN_CHARS[buf[p]] === 1) p++;
+          if (p === end) break;
+          if (buf[p] === 44) {
+            p++;
+            s = S.HEADER_VALUE_TE_TOKEN_OWS;
+            continue;
+          }
+          this.headerState = H_GENERAL;
+          s = S.HEADER_VALUE;
+          continue;
+        }
+        case S.HEADER_VALUE_TE_TOKEN_OWS:
+          while (p < end && (buf[p] === 32 || buf[p] === 9)) p++;
+          if (p === end) break;
+          this.tNode = 0;
+          this.tIdx = 0;
+          s = S.HEADER_VALUE_TE_CHUNKED;
+          continue;
+        case S.HEADER_VALUE_CONTENT_LENGTH: {
+          for (;;) {
+            if (p === end) break;
+            const d = buf[p] - 48;
+            if (d < 0 || d > 9) break;
+            p++;
+            if (this.digits(d, 10)) {
+              if (this.spanEnd(buf, p, S.DEAD) !== 0) return this.error;
+              return this.fail(E.INVALID_CONTENT_LENGTH, 'Content-Length overflow', p);
+            }
+          }
+          if (p === end) break;
+          if (this.big !== null) {
+            // Past 2^53 - 1 but within llhttp's 2^64 - 1: rejected where the number ends
+            // (RFC 9110 §8.6: no precision loss in a length). llhttp would accept it.
+            this.big = null;
+            if (this.spanEnd(buf, p, S.DEAD) !== 0) return this.error;
+            return this.fail(E.INVALID_CONTENT_LENGTH, 'Content-Length overflow', p);
+          }
+          s = S.HEADER_VALUE_CONTENT_LENGTH_WS;
+          continue;
+        }
+        case S.HEADER_VALUE_CONTENT_LENGTH_WS: {
+          while (p < end && (buf[p] === 32 || buf[p] === 9)) p++;
+          if (p === end) break;
+          const c = buf[p];
+          if (c === 13 || c === 10) {
+            this.flags |= F.CONTENT_LENGTH;
+            s = S.HEADER_VALUE_OTHERWISE;
+            continue;
+          }
+          if (this.spanEnd(buf, p, S.DEAD) !== 0) return this.error;
+          return this.fail(E.INVALID_CONTENT_LENGTH, 'Invalid character in Content-Length', p);
+        }
+        case S.HEADER_VALUE_CONNECTION: {
+          if (this.tNode === 0) {
+            while (p < end && (buf[p] === 32 || buf[p] === 9)) p++;
+          }
+          v = this.trie(CONNECTION_TRIE, buf, p, end, true);
+          p = this.tp;
+          if (v === TRIE_MORE) break;
+          if (v === TRIE_MISMATCH) {
+            s = S.HEADER_VALUE_CONNECTION_TOKEN;
+          } else {
+            this.headerState = v;
+            s = S.HEADER_VALUE_CONNECTION_WS;
+          }
+          continue;
+        }
+        case S.HEADER_VALUE_CONNECTION_WS: {
+          while (p < end && (buf[p] === 32 || buf[p] === 9)) p++;
+          if (p === end) break;
+          const c = buf[p];
+          if (c === 44) {
+            p++;
+            this.setHeaderFlags();
+            this.tNode = 0;
+            this.tIdx = 0;
+            s = S.HEADER_VALUE_CONNECTION;
+            continue;
+          }
+          if (c === 13 || c === 10) {
+            s = S.HEADER_VALUE_OTHERWISE;
+            continue;
+          }
+          this.headerState = H_GENERAL;
+          s = S.HEADER_VALUE_CONNECTION_TOKEN;
+          continue;
+        }
+        case S.HEADER_VALUE_CONNECTION_TOKEN:
+          while (p < end && CONNECTION_TOKEN_CHARS[buf[p]] === 1) p++;
+          if (p === end) break;
+          if (buf[p] === 44) {
+            p++;
+            this.tNode = 0;
+            this.tIdx = 0;
+            s = S.HEADER_VALUE_CONNECTION;
+            continue;
+          }
+          s = S.HEADER_VALUE_OTHERWISE;
+          continue;
+        case S.HEADER_VALUE:
+          // The hot loop: one table load per byte until CR, LF or a byte a value may not hold.
+          while (p < end && HEADER_CHARS[buf[p]] === 1) p++;
+          if (p === end) break;
+          s = S.HEADER_VALUE_OTHERWISE;
+          continue;
+        case S.HEADER_VALUE_OTHERWISE: {
+          if (p === end) break;
+          const c = buf[p];
+          if (c === 13 || c === 10) {
+            if (this.spanEnd(buf, p, S.HEADER_VALUE_EOL) !== 0) return this.error;
+            s = S.HEADER_VALUE_EOL;
+            continue;
+          }
+          if ((lenient & L_HEADERS) !== 0) {
+            s = S.HEADER_VALUE_LENIENT;
+            continue;
+          }
+          if ((lenient & L_HEADER_VALUE_RELAXED) !== 0) {
+            s = S.HEADER_VALUE_RELAXED;
+            continue;
+          }
+          if (this.spanEnd(buf, p, S.DEAD) !== 0) return this.error;
+          return this.fail(E.INVALID_HEADER_TOKEN, 'Invalid header value char', p);
+        }
+        case S.HEADER_VALUE_EOL:
+          if (p === end) break;
+          if (buf[p] === 13) {
+            p++;
+          } else if ((lenient & L_OPTIONAL_CR_BEFORE_LF) === 0) {
+            return this.fail(E.CR_EXPECTED, 'Missing expected CR after header value', p);
+          }
+          s = S.HEADER_VALUE_ALMOST_DONE;
+          continue;
+        case S.HEADER_VALUE_LENIENT:
+          while (p < end && buf[p] !== 13 && buf[p] !== 10) p++;
+          if (p === end) break;
+          if (this.spanEnd(buf, p, S.HEADER_VALUE_LENIENT_EOL) !== 0) return this.error;
+          s = S.HEADER_VALUE_LENIENT_EOL;
+          continue;
+        case S.HEADER_VALUE_LENIENT_EOL:
+          // lenient HEADERS: a bare LF ends the value too
+          if (p === end) break;
+          if (buf[p] === 13) p++;
+          s = S.HEADER_VALUE_ALMOST_DONE;
+          continue;
+        case S.HEADER_VALUE_RELAXED:
+          if (RELAXED_HEADER_CHARS[buf[p]] === 1) {
+            p++;
+            s = S.HEADER_VALUE;
+            continue;
+          }
+          if (this.spanEnd(buf, p, S.DEAD) !== 0) return this.error;
+          return this.fail(E.INVALID_HEADER_TOKEN, 'Invalid header value char', p);
+        case S.HEADER_VALUE_ALMOST_DONE:
+          if (p === end) break;
+          if (buf[p] !== 10) return this.fail(E.LF_EXPECTED, 'Missing expected LF after header value', p);
+          p++;
+          s = S.HEADER_VALUE_LWS;
+          continue;
+        case S.HEADER_VALUE_LWS: {
+          if (p === end) break;
+          const c = buf[p];
+          if (c === 32 || c === 9) {
+            // obs-fold (RFC 9112 §5.2): rejected unless lenient HEADERS.
+            if ((lenient & L_HEADERS) === 0) {
+              return this.fail(E.INVALID_HEADER_TOKEN, 'Unexpected whitespace after header value', p);
+            }
+            if (this.headerState === H_TRANSFER_ENCODING_CHUNKED) this.headerState = H_GENERAL;
+            this.spanKind = SPAN_HEADER_VALUE;
+            this.spanStart = p;
+            s = S.HEADER_VALUE_START;
+            continue;
+          }
+          this.setHeaderFlags();
+          this.pos = p;
+          r = cb.onHeaderValueComplete();
+          if (!isOk(r)) return this.cbStop(r, p, S.HEADER_FIELD_START, E.CB_HEADER_VALUE_COMPLETE, 'on_header_value_complete');
+          s = S.HEADER_FIELD_START;
+          continue;
+        }
+        case S.HEADERS_ALMOST_DONE:
+          if (p === end) break;
+          if (buf[p] === 10) {
+            p++;
+          } else if ((lenient & L_OPTIONAL_LF_AFTER_CR) === 0) {
+            return this.fail(E.STRICT, 'Expected LF after headers', p);
+          }
+          if (this.flags & F.TRAILING) {
+            this.pos = p;
+            r = cb.onChunkComplete();
+            if (!isOk(r)) return this.cbStop(r, p, S.MESSAGE_DONE, E.CB_CHUNK_COMPLETE, 'on_chunk_complete');
+            s = S.MESSAGE_DONE;
+          } else {
+            s = S.HEADERS_COMPLETE;
+          }
+          continue;
+        case S.HEADERS_COMPLETE:
+          // llhttp__before_headers_complete: an upgrade needs Upgrade + Connection: upgrade,
+          // or is a CONNECT.
+          if ((this.flags & F.UPGRADE) !== 0 && (this.flags & F.CONNECTION_UPGRADE) !== 0) this.upgrade = 1;
+          else this.upgrade = this.method === M_CONNECT ? 1 : 0;
+          this.pos = p;
+          r = cb.onHeadersComplete();
+          if (r === 1) {
+            this.flags |= F.SKIPBODY;
+          } else if (r === 2) {
+            this.upgrade = 1;
+            this.flags |= F.SKIPBODY;
+          } else if (!isOk(r)) {
+            if (isPause(r)) return this.pause(E.PAUSED, 'Paused by on_headers_complete', p, S.HEADERS_DONE);
+            return this.fail(E.CB_HEADERS_COMPLETE, 'User callback error', p);
+          }
+          s = S.HEADERS_DONE;
+          continue;
+        case S.HEADERS_DONE:
+          switch (this.afterHeadersComplete()) {
+            case 1:
+              this.pos = p;
+              r = cb.onMessageComplete();
+              if (!isOk(r)) return this.cbStop(r, p, S.UPGRADE_PAUSE, E.CB_MESSAGE_COMPLETE, 'on_message_complete');
+              s = S.UPGRADE_PAUSE;
+              continue;
+            case 2:
+              s = S.CHUNK_SIZE_START;
+              continue;
+            case 3:
+              s = S.BODY_IDENTITY;
+              this.spanKind = SPAN_BODY;
+              this.spanStart = p;
+              continue;
+            case 4:
+              this.finishState = FINISH_SAFE_WITH_CB;
+              this.spanKind = SPAN_BODY;
+              this.spanStart = p;
+              s = S.EOF;
+              continue;
+            case 5:
+              return this.fail(E.INVALID_TRANSFER_ENCODING, 'Request has invalid `Transfer-Encoding`', p);
+            default:
+              this.pos = p;
+              r = cb.onMessageComplete();
+              if (!isOk(r)) return this.cbStop(r, p, S.CLEANUP, E.CB_MESSAGE_COMPLETE, 'on_message_complete');
+              s = S.CLEANUP;
+              continue;
+          }
+        case S.UPGRADE_PAUSE:
+          // The rest of the stream is another protocol: stop here (resumable, as llhttp).
+          return this.pause(E.PAUSED_UPGRADE, 'Pause on CONNECT/Upgrade', p, S.CLEANUP);
+
+        // ---- body ----
+        case S.BODY_IDENTITY: {
+          const avail = end - p;
+          const need = this.contentLength;
+          if (avail < need) {
+            this.contentLength = need - avail;
+            p = end;
+            break;
+          }
+          p += need;
+          this.contentLength = 0;
+          if (this.spanEnd(buf, p, S.MESSAGE_DONE) !== 0) return this.error;
+          s = S.MESSAGE_DONE;
+          continue;
+        }
+        case S.EOF:
+          // Body until the peer closes (lenient, non-chunked Transfer-Encoding).
+          p = end;
+          break;
+        case S.CHUNK_SIZE_START:
+          this.contentLength = 0;
+          s = S.CHUNK_SIZE_DIGIT;
+          continue;
+        case S.CHUNK_SIZE_DIGIT:
+        case S.CHUNK_SIZE: {
+          for (;;) {
+            if (p === end) break;
+            const d = HEX_VALUE[buf[p]];
+            if (d === 255) break;
+            p++;
+            if (this.digits(d, 16)) return this.fail(E.INVALID_CHUNK_SIZE, 'Chunk size overflow', p);
+            s = S.CHUNK_SIZE;
+          }
+          if (p === end) break;
+          if (this.big !== null) {
+            // Past 2^53 - 1 but within 2^64 - 1 (see Content-Length above).
+            this.big = null;
+            return this.fail(E.INVALID_CHUNK_SIZE, 'Chunk size overflow', p);
+          }
+          if (s === S.CHUNK_SIZE_DIGIT) return this.fail(E.INVALID_CHUNK_SIZE, 'Invalid character in chunk size', p);
+          s = S.CHUNK_SIZE_OTHERWISE;
+          continue;
+        }
+        case S.CHUNK_SIZE_OTHERWISE: {
+          if (p === end) break;
+          const c = buf[p];
+          switch (c) {
+            case 32: case 9:
+              p++;
+              if ((lenient & L_SPACES_AFTER_CHUNK_SIZE) === 0) {
+                return this.fail(E.INVALID_CHUNK_SIZE, 'Invalid character in chunk size', p);
+              }
+              continue;
+            case 13:
+              p++;
+              s = S.CHUNK_SIZE_ALMOST_DONE;
+              continue;
+            case 10:
+              p++;
+              if ((lenient & L_OPTIONAL_CR_BEFORE_LF) === 0) {
+                return this.fail(E.CR_EXPECTED, 'Missing expected CR after chunk size', p);
+              }
+              s = S.CHUNK_SIZE_ALMOST_DONE;
+              continue;
+            case 59: // ';'
+              p++;
+              s = S.CHUNK_EXTENSIONS;
+              continue;
+            default:
+              return this.fail(E.INVALID_CHUNK_SIZE, 'Invalid character in chunk size', p);
+          }
+        }
+        case S.CHUNK_EXTENSIONS: {
+          if (p === end) break;
+          const c = buf[p];
+          if (c === 32 || c === 13) return this.fail(E.STRICT, 'Invalid character in chunk extensions', p + 1);
+          this.spanKind = SPAN_CHUNK_EXTENSION_NAME;
+          this.spanStart = p;
+          s = S.CHUNK_EXTENSION_NAME;
+          continue;
+        }
+        case S.CHUNK_EXTENSION_NAME: {
+          while (p < end && TOKEN[buf[p]] === 1) p++;
+          if (p === end) break;
+          const c = buf[p];
+          if (c !== 61 && c !== 59 && c !== 13 && c !== 10) {
+            if (this.spanEnd(buf, p, S.DEAD) !== 0) return this.error;
+            return this.fail(E.STRICT, 'Invalid character in chunk extensions name', p + 1);
+          }
+          if (this.spanEnd(buf, p, S.CHUNK_EXTENSION_NAME_END) !== 0) return this.error;
+          s = S.CHUNK_EXTENSION_NAME_END;
+          continue;
+        }
+        case S.CHUNK_EXTENSION_NAME_END: {
+          // At the '=', ';', CR or LF that ended the name.
+          if (p === end) break;
+          const c = buf[p];
+          let next: S;
+          if (c === 10) {
+            next = (lenient & L_OPTIONAL_CR_BEFORE_LF) !== 0 ? S.CHUNK_SIZE_ALMOST_DONE : S.DEAD;
+          } else {
+            p++;
+            if (c === 61) {
+              this.spanKind = SPAN_CHUNK_EXTENSION_VALUE;
+              this.spanStart = p;
+              next = S.CHUNK_EXTENSION_VALUE;
+            } else {
+              next = c === 59 ? S.CHUNK_EXTENSIONS : S.CHUNK_SIZE_ALMOST_DONE;
+            }
+          }
+          this.pos = p;
+          r = cb.onChunkExtensionNameComplete();
+          if (!isOk(r)) return this.cbStop(r, p, next, E.CB_CHUNK_EXTENSION_NAME_COMPLETE, 'on_chunk_extension_name');
+          if (next === S.DEAD) return this.fail(E.CR_EXPECTED, 'Missing expected CR after chunk extension name', p);
+          s = next;
+          continue;
+        }
+        case S.CHUNK_EXTENSION_VALUE: {
+          while (p < end && TOKEN[buf[p]] === 1) p++;
+          if (p === end) break;
+          const c = buf[p];
+          if (c === 34) { // '"'
+            p++;
+            s = S.CHUNK_EXTENSION_QUOTED_VALUE;
+            continue;
+          }
+          if (c !== 59 && c !== 13 && c !== 10) {
+            if (this.spanEnd(buf, p, S.DEAD) !== 0) return this.error;
+            return this.fail(E.STRICT, 'Invalid character in chunk extensions value', p + 1);
+          }
+          if (this.spanEnd(buf, p, S.CHUNK_EXTENSION_VALUE_END) !== 0) return this.error;
+          s = S.CHUNK_EXTENSION_VALUE_END;
+          continue;
+        }
+        case S.CHUNK_EXTENSION_VALUE_END: {
+          // At the ';', CR or LF that ended the value.
+          if (p === end) break;
+          const c = buf[p];
+          let next: S;
+          if (c === 10) {
+            next = (lenient & L_OPTIONAL_CR_BEFORE_LF) !== 0 ? S.CHUNK_SIZE_ALMOST_DONE : S.DEAD;
+          } else {
+            p++;
+            next = c === 59 ? S.CHUNK_EXTENSIONS : S.CHUNK_SIZE_ALMOST_DONE;
+          }
+          this.pos = p;
+          r = cb.onChunkExtensionValueComplete();
+          if (!isOk(r)) return this.cbStop(r, p, next, E.CB_CHUNK_EXTENSION_VALUE_COMPLETE, 'on_chunk_extension_value');
+          if (next === S.DEAD) return this.fail(E.CR_EXPECTED, 'Missing expected CR after chunk extension value', p);
+          s = next;
+          continue;
+        }
+        case S.CHUNK_EXTENSION_QUOTED_VALUE: {
+          while (p < end && QDTEXT[buf[p]] === 1) p++;
+          if (p === end) break;
+          const c = buf[p];
+          if (c === 34) {
+            p++;
+            if (this.spanEnd(buf, p, S.CHUNK_EXTENSION_QUOTED_VALUE_END) !== 0) return this.error;
+            s = S.CHUNK_EXTENSION_QUOTED_VALUE_END;
+            continue;
+          }
+          if (c === 92) { // '\\'
+            p++;
+            s = S.CHUNK_EXTENSION_QUOTED_VALUE_QUOTED_PAIR;
+            continue;
+          }
+          if (this.spanEnd(buf, p, S.DEAD) !== 0) return this.error;
+          return this.fail(E.STRICT, 'Invalid character in chunk extensions quoted value', p + 1);
+        }
+        case S.CHUNK_EXTENSION_QUOTED_VALUE_END:
+          this.pos = p;
+          r = cb.onChunkExtensionValueComplete();
+          if (!isOk(r)) return this.cbStop(r, p, S.CHUNK_EXTENSION_QUOTED_VALUE_DONE, E.CB_CHUNK_EXTENSION_VALUE_COMPLETE, 'on_chunk_extension_value');
+          s = S.CHUNK_EXTENSION_QUOTED_VALUE_DONE;
+          continue;
+        case S.CHUNK_EXTENSION_QUOTED_VALUE_QUOTED_PAIR:
+          if (p === end) break;
+          if (HTAB_SP_VCHAR_OBS_TEXT[buf[p]] === 1) {
+            p++;
+            s = S.CHUNK_EXTENSION_QUOTED_VALUE;
+            continue;
+          }
+          if (this.spanEnd(buf, p, S.DEAD) !== 0) return this.error;
+          return this.fail(E.STRICT, 'Invalid quoted-pair in chunk extensions quoted value', p + 1);
+        case S.CHUNK_EXTENSION_QUOTED_VALUE_DONE: {
+          if (p === end) break;
+          const c = buf[p];
+          if (c === 59) {
+            p++;
+            s = S.CHUNK_EXTENSIONS;
+            continue;
+          }
+          if (c === 13) {
+            p++;
+            s = S.CHUNK_SIZE_ALMOST_DONE;
+            continue;
+          }
+          if (c === 10) {
+            if ((lenient & L_OPTIONAL_CR_BEFORE_LF) === 0) {
+              return this.fail(E.CR_EXPECTED, 'Missing expected CR after chunk extension value', p);
+            }
+            s = S.CHUNK_SIZE_ALMOST_DONE;
+            continue;
+          }
+          return this.fail(E.STRICT, 'Invalid character in chunk extensions quote value', p);
+        }
+        case S.CHUNK_SIZE_ALMOST_DONE:
+          if (p === end) break;
+          if (buf[p] === 10) {
+            p++;
+          } else if ((lenient & L_OPTIONAL_LF_AFTER_CR) === 0) {
+            return this.fail(E.STRICT, 'Expected LF after chunk size', p);
+          }
+          s = S.CHUNK_SIZE_ALMOST_DONE_LF;
+          continue;
+        case S.CHUNK_SIZE_ALMOST_DONE_LF:
+          this.pos = p;
+          r = cb.onChunkHeader();
+          if (!isOk(r)) return this.cbStop(r, p, S.AFTER_CHUNK_HEADER, E.CB_CHUNK_HEADER, 'on_chunk_header');
+          s = S.AFTER_CHUNK_HEADER;
+          continue;
+        case S.AFTER_CHUNK_HEADER:
+          if (this.contentLength === 0) {
+            // The last chunk: trailer fields follow, parsed as headers.
+            this.flags |= F.TRAILING;
+            s = S.HEADER_FIELD_START;
+          } else {
+            this.spanKind = SPAN_BODY;
+            this.spanStart = p;
+            s = S.CHUNK_DATA;
+          }
+          continue;
+        case S.CHUNK_DATA: {
+          const avail = end - p;
+          const need = this.contentLength;
+          if (avail < need) {
+            this.contentLength = need - avail;
+            p = end;
+            break;
+          }
+          p += need;
+          this.contentLength = 0;
+          if (this.spanEnd(buf, p, S.CHUNK_DATA_ALMOST_DONE) !== 0) return this.error;
+          s = S.CHUNK_DATA_ALMOST_DONE;
+          continue;
+        }
+        case S.CHUNK_DATA_ALMOST_DONE: {
+          if (p === end) break;
+          const c = buf[p];
+          if (c === 13) {
+            p++;
+            s = S.CHUNK_DATA_ALMOST_DONE_LF;
+            continue;
+          }
+          if (c === 10) {
+            p++;
+            if ((lenient & L_OPTIONAL_CR_BEFORE_LF) === 0) {
+              return this.fail(E.CR_EXPECTED, 'Missing expected CR after chunk data', p);
+            }
+            s = S.CHUNK_COMPLETE;
+            continue;
+          }
+          if ((lenient & L_OPTIONAL_CRLF_AFTER_CHUNK) === 0) return this.fail(E.STRICT, 'Expected LF after chunk data', p);
+          s = S.CHUNK_COMPLETE;
+          continue;
+        }
+        case S.CHUNK_DATA_ALMOST_DONE_LF:
+          if (p === end) break;
+          if (buf[p] === 10) {
+            p++;
+          } else if ((lenient & L_OPTIONAL_CRLF_AFTER_CHUNK) === 0) {
+            return this.fail(E.STRICT, 'Expected LF after chunk data', p);
+          }
+          s = S.CHUNK_COMPLETE;
+          continue;
+        case S.CHUNK_COMPLETE:
+          this.pos = p;
+          r = cb.onChunkComplete();
+          if (!isOk(r)) return this.cbStop(r, p, S.CHUNK_SIZE_START, E.CB_CHUNK_COMPLETE, 'on_chunk_complete');
+          s = S.CHUNK_SIZE_START;
+          continue;
+
+        // ---- end of message ----
+        case S.MESSAGE_DONE:
+          this.pos = p;
+          r = cb.onMessageComplete();
+          if (!isOk(r)) return this.cbStop(r, p, S.AFTER_MESSAGE_DONE, E.CB_MESSAGE_COMPLETE, 'on_message_complete');
+          s = S.AFTER_MESSAGE_DONE;
+          continue;
+        case S.AFTER_MESSAGE_DONE:
+          s = this.upgrade === 1 ? S.UPGRADE_PAUSE : S.CLEANUP;
+          continue;
+        case S.CLEANUP: {
+          // llhttp__after_message_complete
+          const keepAlive = this.shouldKeepAlive();
+          this.finishState = FINISH_SAFE;
+          this.flags = 0;
+          if (keepAlive) {
+            this.contentLength = 0;
+            s = S.RESTART;
+          } else {
+            s = (lenient & L_KEEP_ALIVE) !== 0 ? S.RESTART : S.CLOSED;
+          }
+          continue;
+        }
+        case S.CLOSED: {
+          while (p < end && (buf[p] === 13 || buf[p] === 10)) p++;
+          if (p === end) break;
+          p++;
+          if ((lenient & L_DATA_AFTER_CLOSE) === 0) {
+            return this.fail(E.CLOSED_CONNECTION, 'Data after `Connection: close`', p);
+          }
+          continue;
+        }
+        case S.RESTART:
+          this.initialMessageCompleted = 1;
+          this.finishState = FINISH_SAFE;
+          s = S.START;
+          continue;
+        default:
+          return this.fail(E.INTERNAL, 'Internal state', p);
+      }
+      // Out of input in a state that needs a byte: keep the state, deliver the open span.
+      this.state = s;
+      // (An empty piece is not delivered: llhttp does not report a span that has no bytes yet.)
+      if (this.spanKind !== SPAN_NONE && this.spanStart < end) {
+        r = this.spanCall(this.spanKind, buf, this.spanStart, end);
+        if (!isOk(r)) {
+          this.error = isPause(r) ? E.PAUSED : typeof r === 'number' ? r : E.USER;
+          this.reason = 'Span callback error';
+          this.errorPos = end;
+          return this.error;
+        }
+      }
+      return 0;
+    }
+  }
+
+  /** The target ended on SP, CR or LF: where the url span's end leads (llhttp url.ts adaptors). */
+  private urlEnd(c: number): S {
+    if (c === 32) return S.URL_TO_HTTP;
+    if (c === 13) {
+      this.tNode = 0;
+      this.tIdx = 0;
+      return S.URL_SKIP_CRLF;
+    }
+    return S.URL_SKIP_LF;
+  }
+
+  /** llhttp's setHeaderFlags: turn what the value said into message flags. */
+  private setHeaderFlags(): void {
+    switch (this.headerState) {
+      case H_CONNECTION_KEEP_ALIVE:
+        this.flags |= F.CONNECTION_KEEP_ALIVE;
+        this.headerState = H_CONNECTION;
+        break;
+      case H_CONNECTION_CLOSE:
+        this.flags |= F.CONNECTION_CLOSE;
+        this.headerState = H_CONNECTION;
+        break;
+      case H_CONNECTION_UPGRADE:
+        this.flags |= F.CONNECTION_UPGRADE;
+        this.headerState = H_CONNECTION;
+        break;
+      case H_TRANSFER_ENCODING_CHUNKED:
+        this.flags |= F.CHUNKED;
+        break;
+      default:
+        break;
+    }
+  }
+}
