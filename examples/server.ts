@@ -1,7 +1,12 @@
-// Placeholder until the engine lands: answers every request on PORT (default 4242).
-import net from 'node:net';
-const port = Number(process.env.PORT) || 4242;
-net.createServer((s) => {
-  s.on('data', () => s.end('HTTP/1.1 200 OK\r\nContent-Length: 6\r\nConnection: close\r\n\r\nwafer\n'));
-  s.on('error', () => {});
-}).listen(port, () => console.log(`wafer example listening on http://localhost:${port}`));
+// `npm start`: serve the example app on PORT (default 4242) until SIGINT/SIGTERM.
+import { listen } from '../lib/index.js';
+import app from './app.js';
+
+const server = await listen(app, { port: Number(process.env.PORT) || 4242 });
+console.log(`wafer examples on http://localhost:${server.port}/`);
+
+const stop = () => {
+  server.close().then(() => process.exit(0), () => process.exit(1));
+};
+process.once('SIGINT', stop);
+process.once('SIGTERM', stop);
