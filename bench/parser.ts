@@ -7,13 +7,20 @@
 //   npm run bench:parser                  # full run (~20 s)
 //   npm run bench:parser -- --quick       # fewer, shorter rounds
 //   npm run bench:parser -- --json out.json
+//   npm run bench:parser -- --only wafer --set pipelined   # one contestant/set (for --cpu-prof)
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { CONTESTANTS, SETS, Tally, type BenchSet, type Contestant } from './parser-sets.js';
 import { oursIsLlhttp } from '../fuzz/subjects.js';
 
 const quick = process.argv.includes('--quick');
-const jsonOut = process.argv.includes('--json') ? process.argv[process.argv.indexOf('--json') + 1] : null;
+function arg(name: string): string | null {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : null;
+}
+const jsonOut = arg('json');
+const onlyContestant = arg('only');
+const onlySet = arg('set');
 
 // Re-run pinned to one CPU unless already pinned (or told not to).
 if (!process.env.WAFER_BENCH_PINNED && !process.argv.includes('--no-pin')) {
@@ -75,7 +82,7 @@ function benchSet(set: BenchSet): Map<string, number> {
     verify(r, set, 1, reference);
     reference ??= t;
   }
-  const runners: Runner[] = CONTESTANTS.map((c) => {
+  const runners: Runner[] = CONTESTANTS.filter((c) => !onlyContestant || c.name.startsWith(onlyContestant)).map((c) => {
     const tally = new Tally();
     return { contestant: c, op: c.make(tally), tally, iterations: 0, rates: [] };
   });
@@ -117,17 +124,17 @@ function fmt(n: number): string {
 const pinned = process.env.WAFER_BENCH_PINNED ?? 'not pinned';
 console.log(`parser benchmark: node ${process.version}, llhttp ${process.versions.llhttp}, ${pinned}, ${ROUNDS} rounds x ${SAMPLE_MS} ms, medians`);
 if (oursIsLlhttp()) console.log('NOTE: parser/wafer.ts is not wired into createParser yet: the "wafer" column is llhttp.');
-const names = CONTESTANTS.map((c) => c.name);
+const names = CONTESTANTS.filter((c) => !onlyContestant || c.name.startsWith(onlyContestant)).map((c) => c.name);
 const results: Record<string, Record<string, number>> = {};
 const lines = [
   `| set | ${names.join(' | ')} | wafer / llhttp adapter | wafer / llhttp raw |`,
   `|---|${names.map(() => '---:|').join('')}---:|---:|`,
 ];
-for (const set of SETS) {
+for (const set of SETS.filter((s) => !onlySet || s.name.includes(onlySet))) {
   const rates = benchSet(set);
   results[set.name] = Object.fromEntries(rates);
-  const w = rates.get('wafer')!;
-  lines.push(`| ${set.name} | ${names.map((n) => fmt(rates.get(n)!) + ' ops/s').join(' | ')} | ${(w / rates.get('llhttp (adapter)')!).toFixed(2)}x | ${(w / rates.get('llhttp (raw binding)')!).toFixed(2)}x |`);
+  const ratio = (a: string, b: string) => (rates.has(a) && rates.has(b) ? `${(rates.get(a)! / rates.get(b)!).toFixed(2)}x` : '–');
+  lines.push(`| ${set.name} | ${names.map((n) => fmt(rates.get(n)!) + ' ops/s').join(' | ')} | ${ratio('wafer', 'llhttp (adapter)')} | ${ratio('wafer', 'llhttp (raw binding)')} |`);
 }
 console.log('\nOne op = one execute() of the whole set buffer (16 requests for the pipelined set).\n');
 console.log(lines.join('\n'));
