@@ -113,3 +113,17 @@ t.test('bodies over real sockets', async (t) => {
     t.match(r.body, '{"got":{"a":1}}');
   });
 });
+
+t.test('in streamBody mode the parsers read the request stream, up to the limit', async (t) => {
+  const app = router().post('/json', async (req, res) => res.json({ got: await readJson(req, { limit: 64 }) }));
+  const srv = await serve(app, { streamBody: true });
+  t.teardown(srv.close);
+  const post = (body: string) =>
+    fetch(`${srv.url}/json`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  const r = await post(JSON.stringify({ a: 'x'.repeat(40) }));
+  t.equal(r.status, 200);
+  t.same(await r.json(), { got: { a: 'x'.repeat(40) } });
+  const big = await post(JSON.stringify({ a: 'x'.repeat(100) }));
+  t.equal(big.status, 413);
+  t.match(await big.text(), 'larger than 64 bytes');
+});
