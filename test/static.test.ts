@@ -3,9 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import nodePath from 'node:path';
 import crypto from 'node:crypto';
-import {
-  FileCache, checkPreconditions, contentDisposition, etagFor, parseETags, parseRange, serveFile, serveStatic,
-} from '../lib/static.js';
+import { FileCache, contentDisposition, serveFile, serveStatic } from '../lib/static.js';
+import { checkPreconditions, etagFor, parseETags, parseRange } from '../lib/conditional.js';
 import { router } from '../lib/router.js';
 import type { WaferRequest, WaferResponse } from '../lib/types.js';
 import { serve, rawGet, rawRequest } from './app/serve.js';
