@@ -65,7 +65,7 @@ export function routes(app: Router, { maxNotes = MAX_NOTES } = {}): Router {
       notes.set(note.id, note);
       // A browser form gets redirected to the list (POST/redirect/GET); an API client gets the note.
       if (isForm) return res.redirect('/api/notes', 303);
-      res.setHeader('location', `/api/notes/${note.id}`);
+      res.setHeader('Location', `/api/notes/${note.id}`);
       res.json(note, 201);
     })
     .get('/api/notes/:id', (req, res) => {

@@ -80,7 +80,7 @@ export function router(): Router {
     }
     const allow = allowed(parts);
     if (allow.length === 0) return notFound(req, res);
-    res.setHeader('allow', allow.join(', '));
+    res.setHeader('Allow', allow.join(', '));
     if (method === 'OPTIONS') {
       res.statusCode = 204;
       return res.end();

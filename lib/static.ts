@@ -62,7 +62,7 @@ export interface FileOptions {
 
 function plain(res: WaferResponse, status: number, text: string): void {
   res.statusCode = status;
-  res.setHeader('content-type', 'text/plain; charset=utf-8');
+  res.setHeader('Content-Type', 'text/plain; charset=utf-8');
   res.end(text + '\n');
 }
 
@@ -82,7 +82,7 @@ async function realpathOrUndefined(p: string): Promise<string | undefined> {
 /** Answer `req` with the file at `path`: 200/206/304/412/416, or 404 if it is not a regular file. */
 export async function serveFile(req: WaferRequest, res: WaferResponse, path: string, options: FileOptions = {}): Promise<void> {
   if (req.method !== 'GET' && req.method !== 'HEAD') {
-    res.setHeader('allow', 'GET, HEAD');
+    res.setHeader('Allow', 'GET, HEAD');
     return plain(res, 405, 'Method Not Allowed');
   }
   let real: string | undefined;
@@ -134,10 +134,10 @@ async function respond(
 ): Promise<void> {
   const etag = etagFor(st);
   const lastModified = new Date(Math.floor(st.mtimeMs / 1000) * 1000).toUTCString();
-  res.setHeader('etag', etag);
-  res.setHeader('last-modified', lastModified);
-  res.setHeader('cache-control', `public, max-age=${Math.max(0, Math.floor(options.maxAge ?? 0))}`);
-  res.setHeader('accept-ranges', 'bytes');
+  res.setHeader('ETag', etag);
+  res.setHeader('Last-Modified', lastModified);
+  res.setHeader('Cache-Control', `public, max-age=${Math.max(0, Math.floor(options.maxAge ?? 0))}`);
+  res.setHeader('Accept-Ranges', 'bytes');
 
   const verdict = checkPreconditions(req, etag, Math.floor(st.mtimeMs / 1000));
   if (verdict === 304) {
@@ -146,10 +146,10 @@ async function respond(
   }
   if (verdict === 412) return plain(res, 412, 'Precondition Failed');
 
-  res.setHeader('content-type', options.type ?? (mime.contentType(nodePath.extname(real)) || 'application/octet-stream'));
-  res.setHeader('x-content-type-options', 'nosniff');
+  res.setHeader('Content-Type', options.type ?? (mime.contentType(nodePath.extname(real)) || 'application/octet-stream'));
+  res.setHeader('X-Content-Type-Options', 'nosniff');
   if (options.download) {
-    res.setHeader('content-disposition', contentDisposition(options.download === true ? real : options.download));
+    res.setHeader('Content-Disposition', contentDisposition(options.download === true ? real : options.download));
   }
 
   let start = 0;
@@ -159,20 +159,20 @@ async function respond(
   if (rangeHeader !== undefined && req.method === 'GET' && ifRangeHolds(req, etag, lastModified)) {
     const range = parseRange(rangeHeader, st.size);
     if (range === 'unsatisfiable') {
-      res.removeHeader('content-type');
-      res.setHeader('content-range', `bytes */${st.size}`);
-      res.setHeader('content-length', 0);
+      res.removeHeader('Content-Type');
+      res.setHeader('Content-Range', `bytes */${st.size}`);
+      res.setHeader('Content-Length', 0);
       res.statusCode = 416;
       return res.end();
     }
     if (range !== undefined) {
       ({ start, end } = range);
       res.statusCode = 206;
-      res.setHeader('content-range', `bytes ${start}-${end}/${st.size}`);
+      res.setHeader('Content-Range', `bytes ${start}-${end}/${st.size}`);
     }
   }
   const length = end - start + 1;
-  res.setHeader('content-length', length);
+  res.setHeader('Content-Length', length);
   if (req.method === 'HEAD' || length === 0) return res.end();
   if (data !== undefined) return res.end(start === 0 && length === data.length ? data : data.subarray(start, end + 1));
   await streamRange(res, fh!, start, length);
@@ -223,7 +223,7 @@ export function serveStatic(root: string, options: StaticOptions = {}): Handler 
 
   return async function serveStaticHandler(req: WaferRequest, res: WaferResponse): Promise<void> {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.setHeader('allow', 'GET, HEAD');
+      res.setHeader('Allow', 'GET, HEAD');
       return plain(res, 405, 'Method Not Allowed');
     }
     const path = req.path;
