@@ -10,6 +10,7 @@ import { errorStatus } from './http-error.js';
 import { addSize, growCapacity } from './limits.js';
 import { Request, type BodySource } from './request.js';
 import { Response, type ResponseSink } from './response.js';
+import { validateHead } from './validate.js';
 import type { ServerCore } from './server.js';
 
 /** Where the connection is in receiving the next request (for the timeout sweep). */
@@ -171,6 +172,9 @@ export class Connection implements RequestSink, ResponseSink, BodySource {
     }
     // RFC 9110 §15.6.6 / RFC 9112 §2.3: only HTTP/1.x is spoken here (a parser may pass 0.9 or 2.0).
     if (head.versionMajor !== 1) return this.fail(505);
+    // Host, target form, CL/TE framing: the rules a parser leaves to the server (lib/validate.ts).
+    const invalid = validateHead(head);
+    if (invalid !== 0) return this.fail(invalid);
     if (te !== undefined) {
       // RFC 9112 §6.3: chunked not the final coding → 400 and close (a MUST; it wins over the
       // SHOULD below). §6.1: a coding we cannot decode (anything else besides chunked) → 501.

@@ -1,0 +1,246 @@
+// Request rules a server must enforce that a parser does not: llhttp (and the TypeScript parser
+// that mirrors it) checks bytes, but leaves Host, request-target forms and part of the framing
+// rules to the server. validateHead() runs once per request head, before the handler; a
+// non-zero result is the status to answer with, and the connection closes after it (the
+// engine's fail()), so nothing after a rejected head is ever read as a request.
+//
+// Some of these checks repeat what a strict parser already refuses (CL with TE, duplicate CL):
+// they are kept so that the answer does not depend on the parser or on its lenient flags.
+// parser/RULES.md lists every rule, which layer enforces it, and the test that checks it.
+import type { RequestHead } from '../parser/types.js';
+import { MAX_SAFE, parseDecimal } from './limits.js';
+
+/** 0 when the head may be served; else the status to reject it with (400, 413, 501). */
+export function validateHead(head: RequestHead): number {
+  let hosts = 0;
+  let host = '';
+  let lengths = 0;
+  let length = '';
+  let te: string | null = null;
+  const raw = head.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i];
+    // The length test first: most fields are none of these three.
+    if (name.length === 4 && name.toLowerCase() === 'host') {
+      hosts++;
+      host = raw[i + 1];
+    } else if (name.length === 14 && name.toLowerCase() === 'content-length') {
+      lengths++;
+      length = raw[i + 1];
+    } else if (name.length === 17 && name.toLowerCase() === 'transfer-encoding') {
+      // RFC 9110 §5.3: repeated field lines are one list, joined with commas.
+      te = te === null ? raw[i + 1] : te + ',' + raw[i + 1];
+    }
+  }
+
+  // RFC 9112 §3.2: 400 for an HTTP/1.1 request without Host, for any request with more than
+  // one Host line, and for a Host with an invalid value (which includes userinfo).
+  if (hosts === 0 && head.versionMajor === 1 && head.versionMinor >= 1) return 400;
+  if (hosts > 1) return 400;
+  if (hosts === 1 && !isHostValue(trimOws(host), true)) return 400;
+
+  if (!isTargetFor(head.method, head.url)) return 400;
+
+  if (te !== null) {
+    // RFC 9112 §6.1: CL with TE is how requests are smuggled; never honour both. Reject, and
+    // the connection closes after the answer (a MUST even for servers that accept such requests).
+    if (lengths > 0) return 400;
+    // RFC 9112 §6.1: TE in an HTTP/1.0 message means faulty framing.
+    if (head.versionMajor === 1 && head.versionMinor === 0) return 400;
+    return codingsStatus(te);
+  }
+  if (lengths > 0) {
+    // RFC 9110 §8.6 / RFC 9112 §6.3 ¶5: several or invalid Content-Length values are an
+    // unrecoverable framing error. (Identical repeats may be merged; rejecting is also allowed
+    // and is what llhttp does.)
+    if (lengths > 1) return 400;
+    const value = trimOws(length);
+    if (!isDigits(value)) return 400;
+    // Valid but past 2^53 - 1 (llhttp accepts up to 2^64 - 1): no body that large is taken.
+    if (parseDecimal(value, MAX_SAFE) < 0) return 413;
+  }
+  return 0;
+}
+
+// ---------------------------------------------------------------- Transfer-Encoding
+
+/**
+ * The status for a Transfer-Encoding list: 0 when it is exactly `chunked` (possibly after
+ * codings), 400 when chunked is not last or appears twice (RFC 9112 §6.3 ¶4, §7), 501 when a
+ * coding other than chunked precedes it (RFC 9112 §6.1: we decode none).
+ */
+function codingsStatus(te: string): number {
+  const codings = listItems(te);
+  if (codings === null || codings.length === 0) return 400;
+  const last = codings.length - 1;
+  if (codings[last].toLowerCase() !== 'chunked') return 400; // names are case-insensitive (§7)
+  let unknown = false;
+  for (let i = 0; i < last; i++) {
+    const item = codings[i];
+    const semi = item.indexOf(';');
+    const name = trimOws(semi === -1 ? item : item.slice(0, semi));
+    if (!isToken(name)) return 400;
+    if (name.toLowerCase() === 'chunked') return 400; // chunked applied more than once (§7)
+    unknown = true;
+  }
+  return unknown ? 501 : 0;
+}
+
+/**
+ * RFC 9110 §5.6.1: the elements of a #list, OWS around each trimmed and empty elements
+ * dropped. Commas inside a quoted-string (a parameter value) do not split. null when a
+ * quoted-string is not closed.
+ */
+export function listItems(value: string): string[] | null {
+  const out: string[] = [];
+  let start = 0;
+  let quoted = false;
+  for (let i = 0; i <= value.length; i++) {
+    const c = i < value.length ? value.charCodeAt(i) : 44;
+    if (quoted) {
+      if (c === 92) i++; // quoted-pair: `\` escapes the next octet
+      else if (c === 34) quoted = false;
+      else if (i === value.length) return null;
+      continue;
+    }
+    if (c === 34) quoted = true;
+    else if (c === 44) {
+      const item = trimOws(value.slice(start, i));
+      if (item.length > 0) out.push(item);
+      start = i + 1;
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- request target
+
+/**
+ * RFC 9112 §3.2: origin-form for any method, absolute-form for any method, authority-form
+ * only for CONNECT (and CONNECT only with it), asterisk-form only for OPTIONS. The parser has
+ * already refused bytes no target may hold; this checks the form.
+ */
+export function isTargetFor(method: string, url: string): boolean {
+  if (method === 'CONNECT') return isHostValue(url, false); // §3.2.3: uri-host ":" port
+  if (url === '*') return method === 'OPTIONS'; // §3.2.4
+  // A fragment is never part of a request target (§3.2: origin-form is path ["?" query]).
+  if (url.indexOf('#') !== -1) return false;
+  if (url.charCodeAt(0) === 47) return true; // origin-form: "/" …
+  return isAbsoluteForm(url);
+}
+
+/** §3.2.2 absolute-form `scheme://authority[/path][?query]`, without userinfo (RFC 9110 §4.2.4). */
+function isAbsoluteForm(url: string): boolean {
+  const colon = url.indexOf('://');
+  if (colon <= 0 || !isScheme(url.slice(0, colon))) return false;
+  let end = colon + 3;
+  while (end < url.length && url.charCodeAt(end) !== 47 && url.charCodeAt(end) !== 63) end++;
+  const authority = url.slice(colon + 3, end);
+  // RFC 9110 §4.2.1: an http(s) URI with an empty host MUST be rejected as invalid.
+  return authority.length > 0 && isHostValue(authority, true) && authority.charCodeAt(0) !== 58;
+}
+
+function isScheme(s: string): boolean {
+  // RFC 3986 §3.1: ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )
+  if (!isAlpha(s.charCodeAt(0))) return false;
+  for (let i = 1; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (!isAlpha(c) && !isDigit(c) && c !== 43 && c !== 45 && c !== 46) return false;
+  }
+  return true;
+}
+
+// ---------------------------------------------------------------- Host and authority
+
+/**
+ * `uri-host [":" port]` (RFC 9110 §7.2, RFC 3986 §3.2.2): an IP-literal in brackets or a
+ * reg-name (unreserved, pct-encoded, sub-delims: no "@", so userinfo is refused). With
+ * `portOptional` false (authority-form, RFC 9112 §3.2.3) the host and the port must both be
+ * present. An empty value is a valid Host (RFC 9110 §7.2: a target without authority).
+ */
+export function isHostValue(v: string, portOptional: boolean): boolean {
+  let i = 0;
+  const n = v.length;
+  if (n > 0 && v.charCodeAt(0) === 91) {
+    const close = v.indexOf(']');
+    if (close < 2) return false;
+    for (let k = 1; k < close; k++) if (!isIpLiteralChar(v.charCodeAt(k))) return false;
+    i = close + 1;
+  } else {
+    while (i < n) {
+      const c = v.charCodeAt(i);
+      if (c === 58) break;
+      if (c === 37) {
+        if (i + 2 >= n || !isHex(v.charCodeAt(i + 1)) || !isHex(v.charCodeAt(i + 2))) return false;
+        i += 3;
+        continue;
+      }
+      if (!isRegNameChar(c)) return false;
+      i++;
+    }
+  }
+  if (!portOptional && i === 0) return false;
+  if (i === n) return portOptional;
+  if (v.charCodeAt(i) !== 58) return false;
+  const port = v.slice(i + 1);
+  return port.length === 0 ? portOptional : isDigits(port);
+}
+
+// ---------------------------------------------------------------- byte classes
+
+// 256-entry tables built once: bit 1 digit, 2 hex, 4 alpha, 8 reg-name (RFC 3986 unreserved
+// and sub-delims), 16 tchar (RFC 9110 §5.6.2).
+const DIGIT = 1, HEX = 2, ALPHA = 4, REG_NAME = 8, TCHAR = 16;
+const CLASS = new Uint8Array(256);
+for (let c = 48; c <= 57; c++) CLASS[c] |= DIGIT | HEX | REG_NAME | TCHAR;
+for (let c = 65; c <= 90; c++) CLASS[c] |= ALPHA | REG_NAME | TCHAR | (c <= 70 ? HEX : 0);
+for (let c = 97; c <= 122; c++) CLASS[c] |= ALPHA | REG_NAME | TCHAR | (c <= 102 ? HEX : 0);
+for (const ch of "-._~!$&'()*+,;=") CLASS[ch.charCodeAt(0)] |= REG_NAME;
+for (const ch of "!#$%&'*+-.^_`|~") CLASS[ch.charCodeAt(0)] |= TCHAR;
+
+function is(c: number, cls: number): boolean {
+  return c < 256 && (CLASS[c] & cls) !== 0;
+}
+
+function isAlpha(c: number): boolean {
+  return is(c, ALPHA);
+}
+
+function isDigit(c: number): boolean {
+  return is(c, DIGIT);
+}
+
+function isHex(c: number): boolean {
+  return is(c, HEX);
+}
+
+function isDigits(s: string): boolean {
+  if (s.length === 0) return false;
+  for (let i = 0; i < s.length; i++) if (!is(s.charCodeAt(i), DIGIT)) return false;
+  return true;
+}
+
+function isRegNameChar(c: number): boolean {
+  return is(c, REG_NAME);
+}
+
+/** Inside brackets: IPv6address or IPvFuture ("v" HEXDIG "." …), RFC 3986 §3.2.2. */
+function isIpLiteralChar(c: number): boolean {
+  return c === 58 || is(c, REG_NAME);
+}
+
+/** RFC 9110 §5.6.2 token. */
+function isToken(s: string): boolean {
+  if (s.length === 0) return false;
+  for (let i = 0; i < s.length; i++) if (!is(s.charCodeAt(i), TCHAR)) return false;
+  return true;
+}
+
+/** Strip OWS (SP / HTAB, RFC 9110 §5.6.3) from both ends. */
+function trimOws(s: string): string {
+  let a = 0;
+  let b = s.length;
+  while (a < b && (s.charCodeAt(a) === 32 || s.charCodeAt(a) === 9)) a++;
+  while (b > a && (s.charCodeAt(b - 1) === 32 || s.charCodeAt(b - 1) === 9)) b--;
+  return a === 0 && b === s.length ? s : s.slice(a, b);
+}
