@@ -1,0 +1,295 @@
+// wafer behind a real nginx (Debian's nginx-light, installed by .ci/run): GET, POST, chunked
+// uploads with and without request buffering, upstream keep-alive, and a restart of wafer
+// processes one at a time with zero 502s. The config is the one the README shows.
+import t from 'tap';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { connect, createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { listen } from '../lib/index.js';
+import type { WaferRequest, WaferResponse } from '../lib/types.js';
+import { appDir, ensureBuilt, listeningPort, reap, runWafer, type WaferProcess } from './helpers/wafer-process.js';
+
+function findNginx(): string | undefined {
+  for (const p of ['/usr/sbin/nginx', '/usr/local/sbin/nginx', '/usr/local/nginx/sbin/nginx']) if (existsSync(p)) return p;
+  const which = spawnSync('sh', ['-c', 'command -v nginx'], { encoding: 'utf8' });
+  return which.status === 0 && which.stdout.trim() !== '' ? which.stdout.trim() : undefined;
+}
+
+/** The deployment config from the README, with every path inside `dir`. */
+function nginxConfig(dir: string, port: number, upstreams: number[]): string {
+  return `daemon off;
+master_process off;
+worker_processes 1;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log ${dir}/access.log;
+  client_body_temp_path ${dir}/client_body;
+  proxy_temp_path ${dir}/proxy;
+  fastcgi_temp_path ${dir}/fastcgi;
+  uwsgi_temp_path ${dir}/uwsgi;
+  scgi_temp_path ${dir}/scgi;
+
+  upstream wafer {
+${upstreams.map((p) => `    server 127.0.0.1:${p} max_fails=1 fail_timeout=2s;`).join('\n')}
+    keepalive 16;              # idle upstream connections kept per nginx worker
+  }
+
+  server {
+    listen 127.0.0.1:${port};
+    client_max_body_size 10m;
+
+    location / {
+      proxy_pass http://wafer;
+      proxy_http_version 1.1;          # keep-alive to wafer needs HTTP/1.1 ...
+      proxy_set_header Connection "";  # ... and no "Connection: close" passed on
+      proxy_set_header Host $host;
+      proxy_next_upstream error timeout;   # a refused or closed connection: try the other wafer
+    }
+
+    location /stream/ {
+      proxy_pass http://wafer;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_request_buffering off;     # pass chunked uploads through as they arrive
+    }
+  }
+}
+`;
+}
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const { port } = s.address() as AddressInfo;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+async function waitForPort(port: number, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const ok = await new Promise<boolean>((r) => {
+      const c = connect(port, '127.0.0.1', () => { c.destroy(); r(true); });
+      c.on('error', () => r(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`nothing listening on 127.0.0.1:${port} after ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+interface Nginx { port: number; dir: string; proc: ChildProcess; stop(): Promise<void> }
+
+async function startNginx(bin: string, upstreams: number[]): Promise<Nginx> {
+  const dir = mkdtempSync(join(tmpdir(), 'wafer-nginx-'));
+  const port = await freePort();
+  writeFileSync(join(dir, 'nginx.conf'), nginxConfig(dir, port, upstreams));
+  // -e: the error log before the config is read (else /var/log/nginx); -p: the prefix.
+  const proc = spawn(bin, ['-p', dir, '-e', join(dir, 'error.log'), '-c', join(dir, 'nginx.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  proc.stderr!.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+  try {
+    await waitForPort(port, 10_000);
+  } catch (err) {
+    proc.kill('SIGKILL');
+    const log = existsSync(join(dir, 'error.log')) ? readFileSync(join(dir, 'error.log'), 'utf8') : '';
+    throw new Error(`nginx did not start: ${(err as Error).message}\n${stderr}\n${log}`);
+  }
+  return {
+    port, dir, proc,
+    async stop() {
+      if (proc.exitCode === null && proc.signalCode === null) {
+        const exited = new Promise((r) => proc.once('exit', r));
+        proc.kill('SIGQUIT'); // graceful shutdown
+        const timer = setTimeout(() => proc.kill('SIGKILL'), 5000);
+        await exited;
+        clearTimeout(timer);
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+interface Reply { status: number; body: string; headers: Record<string, string | string[] | undefined> }
+
+function send(port: number, path: string, opts: { method?: string; agent?: Agent; chunks?: Buffer[]; body?: string } = {}): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, method: opts.method ?? 'GET', agent: opts.agent ?? false, timeout: 10_000 }, (res) => {
+      const parts: Buffer[] = [];
+      res.on('data', (d: Buffer) => parts.push(d));
+      res.on('end', () => resolve({ status: res.statusCode!, body: Buffer.concat(parts).toString(), headers: res.headers }));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error('request timed out')));
+    req.on('error', reject);
+    if (opts.chunks) {
+      // No Content-Length and several writes: node sends Transfer-Encoding: chunked.
+      for (const c of opts.chunks) req.write(c);
+      req.end();
+    } else {
+      req.end(opts.body);
+    }
+  });
+}
+
+/** Echo what wafer saw, so each test can check what nginx passed on. */
+function echo(req: WaferRequest, res: WaferResponse): void {
+  res.json({
+    method: req.method,
+    url: req.url,
+    length: req.body.length,
+    sha1: createHash('sha1').update(req.body).digest('hex'),
+    te: req.headers['transfer-encoding'] ?? null,
+    cl: req.headers['content-length'] ?? null,
+    connection: req.headers.connection ?? null,
+  });
+}
+
+const nginxBin = findNginx();
+
+t.test('nginx is installed (apt-get install nginx-light; .ci/run does)', async (t) => {
+  t.ok(nginxBin, 'no nginx binary in /usr/sbin, /usr/local/sbin or PATH: run `apt-get install -y nginx-light`');
+});
+
+t.test('through nginx with upstream keep-alive', async (t) => {
+  if (!nginxBin) { t.fail('nginx is not installed'); return; }
+  const wafer = await listen(echo, { port: 0, host: '127.0.0.1' });
+  const nginx = await startNginx(nginxBin, [wafer.port]);
+  t.teardown(async () => { await nginx.stop(); await wafer.close(); });
+
+  t.test('GET reaches wafer over HTTP/1.1 without Connection: close', async (t) => {
+    const r = await send(nginx.port, '/hello?x=1');
+    t.equal(r.status, 200);
+    const seen = JSON.parse(r.body);
+    t.equal(seen.method, 'GET');
+    t.equal(seen.url, '/hello?x=1');
+    t.equal(seen.connection, null, 'proxy_set_header Connection "" leaves it out');
+  });
+
+  t.test('POST with a Content-Length body', async (t) => {
+    const body = 'name=wafer&size=small';
+    const r = await send(nginx.port, '/form', { method: 'POST', body });
+    const seen = JSON.parse(r.body);
+    t.equal(r.status, 200);
+    t.equal(seen.method, 'POST');
+    t.equal(seen.length, body.length);
+    t.equal(seen.sha1, createHash('sha1').update(body).digest('hex'));
+  });
+
+  const chunks = Array.from({ length: 12 }, () => randomBytes(16 * 1024));
+  const digest = createHash('sha1').update(Buffer.concat(chunks)).digest('hex');
+
+  t.test('a chunked upload, buffered by nginx (the default), arrives with a Content-Length', async (t) => {
+    const r = await send(nginx.port, '/upload', { method: 'POST', chunks });
+    const seen = JSON.parse(r.body);
+    t.equal(r.status, 200);
+    t.equal(seen.length, 12 * 16 * 1024);
+    t.equal(seen.sha1, digest);
+    t.equal(seen.cl, String(12 * 16 * 1024));
+    t.equal(seen.te, null);
+  });
+
+  t.test('a chunked upload with proxy_request_buffering off arrives chunked', async (t) => {
+    const r = await send(nginx.port, '/stream/upload', { method: 'POST', chunks });
+    const seen = JSON.parse(r.body);
+    t.equal(r.status, 200);
+    t.equal(seen.length, 12 * 16 * 1024);
+    t.equal(seen.sha1, digest);
+    t.equal(seen.te, 'chunked');
+  });
+
+  t.test('400 requests reuse a handful of upstream connections', async (t) => {
+    const before = wafer.stats();
+    const agent = new Agent({ keepAlive: true, maxSockets: 8 });
+    const batch = async (): Promise<void> => {
+      for (let i = 0; i < 50; i++) t.equal((await send(nginx.port, `/ka/${i}`, { agent })).status, 200);
+    };
+    await Promise.all(Array.from({ length: 8 }, batch));
+    agent.destroy();
+    const after = wafer.stats();
+    const requests = after.requests - before.requests;
+    const accepted = after.accepted - before.accepted;
+    t.equal(requests, 400);
+    t.ok(accepted <= 16, `upstream connections opened: ${accepted} for ${requests} requests (keepalive 16)`);
+  });
+});
+
+t.test('restarting wafer one process at a time behind nginx: no 502', async (t) => {
+  if (!nginxBin) { t.fail('nginx is not installed'); return; }
+  await ensureBuilt();
+  const dir = appDir({
+    // A little latency so requests are in flight when a process is told to stop.
+    'pid.js': 'export default async (req, res) => { await new Promise((r) => setTimeout(r, 5)); res.end(String(process.pid)); };\n',
+  });
+  const ports = [await freePort(), await freePort()];
+  const procs: (WaferProcess | undefined)[] = [];
+  const start = async (i: number): Promise<number> => {
+    const w = runWafer(['pid.js'], { HOST: '127.0.0.1', PORT: String(ports[i]) }, dir);
+    procs[i] = w;
+    await listeningPort(w, 30_000);
+    return w.child.pid!;
+  };
+  const oldPids = [await start(0), await start(1)];
+  const nginx = await startNginx(nginxBin, ports);
+  t.teardown(async () => {
+    for (const p of procs) reap(p);
+    await nginx.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  // Four keep-alive clients send GETs through nginx until told to stop (bounded: 60 s).
+  const statuses = new Map<number, number>();
+  const pids = new Set<number>();
+  let stop = false;
+  let errors = 0;
+  const agent = new Agent({ keepAlive: true, maxSockets: 4 });
+  const client = async (): Promise<void> => {
+    const deadline = Date.now() + 60_000;
+    while (!stop && Date.now() < deadline) {
+      try {
+        const r = await send(nginx.port, '/', { agent });
+        statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
+        if (r.status === 200) pids.add(Number(r.body));
+      } catch {
+        errors++;
+      }
+    }
+  };
+  const load = Promise.all([client(), client(), client(), client()]);
+
+  /** Wait until nginx has sent a request to `pid` (it is back in rotation). */
+  const servedBy = async (pid: number): Promise<void> => {
+    const deadline = Date.now() + 20_000;
+    while (!pids.has(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  };
+
+  await servedBy(oldPids[0]!);
+  await servedBy(oldPids[1]!);
+  const newPids: number[] = [];
+  for (const i of [0, 1]) {
+    const w = procs[i]!;
+    w.child.kill('SIGTERM');
+    t.equal(await w.exited(15_000), 0, `wafer ${i} closed gracefully`);
+    newPids.push(await start(i));
+    await servedBy(newPids[i]!);
+  }
+  stop = true;
+  await load;
+  agent.destroy();
+
+  const total = [...statuses.values()].reduce((a, b) => a + b, 0);
+  t.ok(total >= 100, `requests during the restarts: ${total}`);
+  t.same([...statuses.keys()], [200], `status counts: ${JSON.stringify(Object.fromEntries(statuses))}`);
+  t.equal(errors, 0, 'no client-side errors');
+  for (const pid of [...oldPids, ...newPids]) t.ok(pids.has(pid), `pid ${pid} answered`);
+  for (const w of procs) {
+    w!.child.kill('SIGTERM');
+    t.equal(await w!.exited(15_000), 0);
+  }
+});
