@@ -3,7 +3,7 @@
 // Connection; this file only deals with connections as a whole.
 import net from 'node:net';
 import type { Socket } from 'node:net';
-import type { ParserKind, ParserOptions } from '../parser/types.js';
+import { Lenient, type ParserKind, type ParserOptions } from '../parser/types.js';
 import { edge } from '../loop/edge.js';
 import { poll } from '../loop/poll.js';
 import type { LoopStrategy } from '../loop/types.js';
@@ -96,7 +96,9 @@ export class Server implements ServerCore, WaferServer {
     this.parserKind = options.parser ?? DEFAULT_OPTIONS.parser;
     if (this.parserKind !== 'wafer' && this.parserKind !== 'llhttp') throw new TypeError(`unknown parser: ${String(this.parserKind)} (expected 'wafer' or 'llhttp')`);
     this.parserOptions = {
-      lenient: options.lenient ?? 0,
+      // RFC 9112 §7.1.1 allows BWS before a chunk extension's `;` (`5 ;ext`); llhttp refuses it
+      // unless this flag is set. Everything else stays strict (parser/RULES.md).
+      lenient: options.lenient ?? Lenient.SPACES_AFTER_CHUNK_SIZE,
       maxHeaderSize: this.limits.maxHeaderSize,
       maxHeaderCount: this.limits.maxHeaderCount,
       maxUrlLength: this.limits.maxUrlLength,

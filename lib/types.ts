@@ -73,7 +73,7 @@ export interface ServerOptions extends Partial<Limits> {
   maxConns?: number;
   /** Default 'wafer'. */
   parser?: ParserKind;
-  /** llhttp lenient flags (bits of parser/types.ts Lenient); default 0 (strict). */
+  /** llhttp lenient flags (bits of parser/types.ts Lenient); default Lenient.SPACES_AFTER_CHUNK_SIZE (BWS before a chunk extension, RFC 9112 §7.1.1), else strict. */
   lenient?: number;
   /** Deliver the body as a stream instead of a Buffer. Default false. */
   streamBody?: boolean;

@@ -10,7 +10,7 @@
 import type { RequestHead } from '../parser/types.js';
 import { MAX_SAFE, parseDecimal } from './limits.js';
 
-/** 0 when the head may be served; else the status to reject it with (400, 413, 501). */
+/** 0 when the head may be served; else the status to reject it with (400 or 501). */
 export function validateHead(head: RequestHead): number {
   let hosts = 0;
   let host = '';
@@ -56,8 +56,9 @@ export function validateHead(head: RequestHead): number {
     if (lengths > 1) return 400;
     const value = trimOws(length);
     if (!isDigits(value)) return 400;
-    // Valid but past 2^53 - 1 (llhttp accepts up to 2^64 - 1): no body that large is taken.
-    if (parseDecimal(value, MAX_SAFE) < 0) return 413;
+    // Past 2^53 - 1 a length is no longer exact in a double (RFC 9110 §8.6: no precision loss).
+    // llhttp accepts up to 2^64 - 1; parser/wafer.ts refuses with 400, and so does this.
+    if (parseDecimal(value, MAX_SAFE) < 0) return 400;
   }
   return 0;
 }
