@@ -56,7 +56,8 @@ export class Connection implements RequestSink, ResponseSink, BodySource {
   ended = false;
   closed = false;
   endedAt = 0;
-  private peerEnded = false;
+  /** The peer sent FIN (read by the timeout sweep). */
+  peerEnded = false;
   /** After an error response: keep reading and discard, so the client sees our answer, not a reset. */
   private discarding = false;
   private drainWaiters: (() => void)[] | null = null;

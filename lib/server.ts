@@ -226,7 +226,14 @@ export class Server implements ServerCore, WaferServer {
       switch (conn.phase) {
         case Phase.Idle:
           // Waiting for a first byte; handlers still running are not timed.
-          if (conn.isIdle() && age > (conn.served === 0 ? this.headersTimeout : this.keepAliveTimeout)) conn.timeout();
+          if (conn.isIdle()) {
+            if (age > (conn.served === 0 ? this.headersTimeout : this.keepAliveTimeout)) conn.timeout();
+          } else if (conn.peerEnded && age > this.requestTimeout) {
+            // The client sent FIN while a handler runs: it may await the answer (half-close) or
+            // be gone, which TCP cannot tell us. requestTimeout bounds the wait, else a handler
+            // that never answers would hold the connection until server.close().
+            conn.destroy();
+          }
           break;
         case Phase.Head:
           if (age > this.headersTimeout) conn.timeout();
@@ -261,7 +268,8 @@ export class Server implements ServerCore, WaferServer {
       const grace = setTimeout(() => {
         for (const conn of this.conns) conn.destroy();
       }, this.closeGrace);
-      grace.unref();
+      // Not unref'd: with only half-open sockets left the loop could otherwise empty out and
+      // close() would never settle (code awaiting it would never run).
       void this.closePromise.then(() => clearTimeout(grace));
     }
     return this.closePromise;
