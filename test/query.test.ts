@@ -1,4 +1,5 @@
 import t from 'tap';
+import fc from 'fast-check';
 import { decodeComponent, parseQuery, query } from '../lib/query.js';
 import { HttpError } from '../lib/http-error.js';
 import { serve } from './app/serve.js';
@@ -31,6 +32,38 @@ t.test('decodeComponent throws HttpError 400 on malformed input in strict mode',
   for (const bad of ['100%', '%zz', '%4', '%FF', '%C3']) {
     t.throws(() => decodeComponent(bad, true, true), { name: 'HttpError', status: 400 }, bad);
   }
+});
+
+t.test('decodeComponent inverts encodeURIComponent, with upper- or lower-case hex', async () => {
+  fc.assert(
+    fc.property(fc.string({ unit: 'grapheme', maxLength: 40 }), fc.boolean(), (s, lower) => {
+      const enc = encodeURIComponent(s);
+      const text = lower ? enc.replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase()) : enc;
+      return decodeComponent(text) === s && decodeComponent(text, true, true) === s;
+    }),
+    { seed: 4242, numRuns: 500 },
+  );
+});
+
+t.test('decodeComponent never throws in lenient mode and agrees with decodeURIComponent where that succeeds', async () => {
+  const piece = fc.oneof(
+    fc.constantFrom('%', '%2', '%zz', '%e2%82%ac', '%C3', '%ff', '+', 'a', 'é', '%41', '%%'),
+    fc.string({ maxLength: 3 }),
+  );
+  fc.assert(
+    fc.property(fc.array(piece, { maxLength: 12 }), (parts) => {
+      const text = parts.join('');
+      const out = decodeComponent(text);
+      let expected: string | undefined;
+      try {
+        expected = decodeURIComponent(text);
+      } catch {
+        return typeof out === 'string';
+      }
+      return out === expected;
+    }),
+    { seed: 4242, numRuns: 1000 },
+  );
 });
 
 t.test('parseQuery splits pairs, gathers repeats into arrays and keeps empty values', async (t) => {
