@@ -111,6 +111,17 @@ function replan() {
 const t0 = Date.now();
 let step = 0;
 let doneSeconds = 0;
+function revision() {
+  try {
+    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: ROOT, encoding: 'utf8' }).trim() !== '';
+    return { commit, dirty };
+  } catch {
+    return null;
+  }
+}
+const rev = revision();
+
 function progress(label, seconds, result = '') {
   step++;
   doneSeconds += seconds;
@@ -261,6 +272,7 @@ const result = {
     mode: opt.mode,
     command: `npm run ${quick ? 'bench:quick' : 'bench'}${extraArgs.length ? ' -- ' + extraArgs.join(' ') : ''}`,
     machine: info,
+    revision: rev,
     loadavgEnd: machine().loadavg,
     pinning: cpus,
     options: { rounds: opt.rounds, duration: opt.duration, warmup: opt.warmup, wrkThreads: 1 },

@@ -59,6 +59,7 @@ export function toMarkdown(result, { svgName }) {
   lines.push(
     `Command: \`${m.command}\`: ${m.options.warmup} s warm-up per server, then ${m.options.rounds} interleaved rounds ` +
       `of ${m.options.duration} s each (\`wrk -t1\`); the table shows the median and the range of the rounds.` +
+      (m.revision ? ` wafer at commit ${m.revision.commit}${m.revision.dirty ? ' plus uncommitted changes in the work tree' : ''}.` : '') +
       (m.note ? ` Note: ${m.note}` : ''),
     '',
   );
@@ -98,6 +99,14 @@ export function toMarkdown(result, { svgName }) {
       const q = r.latencyMs;
       lines.push(
         `| ${label(c.id)} | ${q.p50} ms | ${q.p90} ms | ${q.p99} ms | ${q.p999} ms | ${q.max} ms | ${fmt(r.achievedRate)} | ${r.maxScheduleLagMs} ms | ${r.non200 + r.socketErrors + (r.sent - r.received)} |`,
+      );
+    }
+    const lagging = Object.entries(l.results).filter(([, r]) => r.maxScheduleLagMs > 10);
+    if (lagging.length) {
+      lines.push(
+        '',
+        `⚠ The client fell more than 10 ms behind its schedule (${lagging.map(([id]) => label(id)).join(', ')}): the load CPU was busy, ` +
+          'so these latencies include time the client itself lost.',
       );
     }
     lines.push('');

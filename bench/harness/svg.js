@@ -35,28 +35,34 @@ function panel(result, y, key, title, refLabel, targets) {
     parts.push(`<text x="${LABEL_X}" y="${cy + 11}" class="g">${esc(g.s.title)}</text>`);
     cy += 16;
     const gTop = cy;
+    const t = targets[g.s.id];
+    if (t !== undefined) {
+      // Drawn first, so bars and their value labels sit on top of the target line.
+      const gEnd = gTop + g.bars.length * (BAR_H + GAP);
+      parts.push(
+        `<line x1="${px(t).toFixed(1)}" y1="${gTop - 3}" x2="${px(t).toFixed(1)}" y2="${gEnd}" class="t"/>`,
+        `<text x="${(px(t) + 3).toFixed(1)}" y="${gTop - 4}" class="tl">target ${t}x</text>`,
+      );
+    }
     for (const b of g.bars) {
       const c = info(b.id);
       const w = Math.max(1, px(b.value) - BAR_X);
       const bold = b.id === SUBJECT ? ' class="s"' : '';
+      const text = `${b.value.toFixed(2)}x`;
       parts.push(
         `<text x="${BAR_X - 6}" y="${cy + BAR_H - 3}" text-anchor="end"${bold}>${esc(c.label)}</text>`,
         `<rect x="${BAR_X}" y="${cy}" width="${w.toFixed(1)}" height="${BAR_H}" fill="${c.color}"/>`,
-        `<text x="${(BAR_X + w + 4).toFixed(1)}" y="${cy + BAR_H - 3}"${bold}>${b.value.toFixed(2)}x</text>`,
+        // A white backing keeps the value readable where a target line crosses it.
+        `<rect x="${(BAR_X + w + 2).toFixed(1)}" y="${cy}" width="${(text.length * 6.6 + 4).toFixed(1)}" height="${BAR_H}" fill="#fff"/>`,
+        `<text x="${(BAR_X + w + 4).toFixed(1)}" y="${cy + BAR_H - 3}"${bold}>${text}</text>`,
       );
       cy += BAR_H + GAP;
     }
-    const t = targets[g.s.id];
-    if (t !== undefined) {
-      parts.push(
-        `<line x1="${px(t).toFixed(1)}" y1="${gTop - 3}" x2="${px(t).toFixed(1)}" y2="${cy}" class="t"/>`,
-        `<text x="${(px(t) + 3).toFixed(1)}" y="${gTop - 4}" class="tl">target ${t}x</text>`,
-      );
-    }
     cy += GROUP_GAP;
   }
+  // The reference line goes under the bars (drawn first), its label below the panel.
+  parts.splice(1, 0, `<line x1="${px(1).toFixed(1)}" y1="${top}" x2="${px(1).toFixed(1)}" y2="${cy - GROUP_GAP + 4}" class="r"/>`);
   parts.push(
-    `<line x1="${px(1).toFixed(1)}" y1="${top}" x2="${px(1).toFixed(1)}" y2="${cy - GROUP_GAP + 4}" class="r"/>`,
     `<text x="${px(1).toFixed(1)}" y="${cy - GROUP_GAP + 16}" text-anchor="middle" class="rl">${esc(refLabel)}</text>`,
   );
   return { svg: parts.join('\n'), height: cy - y + 10 };
@@ -76,6 +82,7 @@ export function toSvg(result) {
 .h { font-size: 14px; font-weight: bold; fill: #222 }
 .g { font-size: 12px; font-weight: bold; fill: #444 }
 .s { font-weight: bold }
+
 .r { stroke: #333; stroke-dasharray: 4 3 }
 .rl { fill: #333; font-size: 10px }
 .t { stroke: #d62728; stroke-width: 1.5; stroke-dasharray: 2 2 }
