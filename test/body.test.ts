@@ -3,6 +3,7 @@ import { readForm, readJson, mediaType } from '../lib/body.js';
 import { HttpError } from '../lib/http-error.js';
 import { router } from '../lib/router.js';
 import type { WaferRequest } from '../lib/types.js';
+import net from 'node:net';
 import { serve, rawRequest } from './app/serve.js';
 
 /** A request object as the engine would hand it over, for checking messages without sockets. */
@@ -126,4 +127,32 @@ t.test('in streamBody mode the parsers read the request stream, up to the limit'
   const big = await post(JSON.stringify({ a: 'x'.repeat(100) }));
   t.equal(big.status, 413);
   t.match(await big.text(), 'larger than 64 bytes');
+});
+
+t.test('after a 413 from a streamed body, the rest of that body is skipped, not read as a request', async (t) => {
+  const app = router()
+    .post('/json', async (req, res) => res.json({ got: await readJson(req, { limit: 64 }) }))
+    .get('/ok', (_req, res) => res.end('ok'));
+  const srv = await serve(app, { streamBody: true });
+  t.teardown(srv.close);
+  // The body carries something that looks like a request line; it must stay body.
+  const body = JSON.stringify({ a: 'x'.repeat(500) + 'GET /smuggled HTTP/1.1\r\n\r\n' });
+  const answer = await new Promise<string>((resolve, reject) => {
+    const sock = net.connect(srv.port, '127.0.0.1');
+    let out = '';
+    const timer = setTimeout(() => sock.destroy(new Error(`no close within 3 s: ${out}`)), 3000);
+    sock.on('data', (c) => (out += c));
+    sock.on('error', reject);
+    sock.on('close', () => {
+      clearTimeout(timer);
+      resolve(out);
+    });
+    sock.write(
+      `POST /json HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}` +
+        'GET /ok HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+    );
+  });
+  const statuses = [...answer.matchAll(/^HTTP\/1\.1 (\d+)/gm)].map((m) => m[1]);
+  t.same(statuses, ['413', '200']);
+  t.ok(answer.endsWith('\r\n\r\nok'));
 });
