@@ -42,6 +42,8 @@ function split(path: string): string[] {
 /** Match `path` segments against a route; the decoded parameters, or null. */
 function match(route: Route, parts: string[]): Record<string, string> | null {
   const segs = route.segments;
+  // Cheap reject before allocating: without a final '*' the segment counts must agree.
+  if (segs.length !== parts.length && segs[segs.length - 1] !== '*') return null;
   const params: Record<string, string> = Object.create(null);
   for (let i = 0; i < segs.length; i++) {
     const seg = segs[i]!;
