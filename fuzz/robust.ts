@@ -34,12 +34,21 @@ function floodParts(kind: Flood): [string, string] {
   }
 }
 
-/** What each flood must end in with default limits (null: llhttp has no limit for it either). */
-export const FLOOD_VERDICT: Record<Flood, { code: string | null; within: number }> = {
+/**
+ * What each flood must end in with default limits, and by which input byte at the latest
+ * (plus one piece: limits are counted per span, as in Node's binding, so a span that started
+ * in the current piece is counted when the piece ends). Header size counts field-name, value
+ * and URL bytes the way Node does, so the count flood (4 counted bytes in each 8) may run to
+ * twice maxHeaderSize; maxHeaderCount is checked when the head is complete, which a flood never is.
+ * `code: null`: llhttp has no limit for it either (bytes that are skipped, not kept).
+ */
+export const FLOOD_VERDICT: Record<Flood, { code: string | null; within: number; or?: string }> = {
   'header-value': { code: 'HPE_HEADER_OVERFLOW', within: DEFAULT_LIMITS.maxHeaderSize },
   'header-name': { code: 'HPE_HEADER_OVERFLOW', within: DEFAULT_LIMITS.maxHeaderSize },
-  'header-count': { code: 'HPE_HEADER_OVERFLOW', within: DEFAULT_LIMITS.maxHeaderSize },
-  url: { code: 'HPE_URL_OVERFLOW', within: DEFAULT_LIMITS.maxUrlLength },
+  'header-count': { code: 'HPE_HEADER_OVERFLOW', within: 2 * DEFAULT_LIMITS.maxHeaderSize },
+  // The URL limit is checked when the target is complete (as the llhttp adapter does), so an
+  // endless target meets the header-size limit first, which counts URL bytes too.
+  url: { code: 'HPE_HEADER_OVERFLOW', within: DEFAULT_LIMITS.maxHeaderSize, or: 'HPE_URL_OVERFLOW' },
   'trailer-value': { code: 'HPE_HEADER_OVERFLOW', within: DEFAULT_LIMITS.maxHeaderSize },
   'chunk-extension': { code: 'HPE_CHUNK_EXTENSIONS_OVERFLOW', within: DEFAULT_LIMITS.maxChunkExtensionSize },
   'leading-crlf': { code: null, within: Infinity },

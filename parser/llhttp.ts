@@ -42,6 +42,8 @@ export class LlhttpParser implements RequestParser {
   private pendingUrl = '';
   private limitError: ParseError | null = null;
   private upgradePending = false;
+  /** llhttp pauses for an upgrade when the upgrade request's message completes (after any body). */
+  private upgradeDone = false;
 
   constructor(sink: RequestSink, options: ParserOptions = {}) {
     this.sink = sink;
@@ -81,10 +83,11 @@ export class LlhttpParser implements RequestParser {
       let contentLength = -1;
       let chunked = false;
       for (let i = 0; i < raw.length; i += 2) {
-        const name = raw[i].toLowerCase();
+        // (lenient HEADERS lets spaces stand before the colon: llhttp still knows the field)
+        const name = raw[i].toLowerCase().replace(/ +$/, '');
         // llhttp has already validated the digits; parse them through safe-size all the same.
         if (name === 'content-length') contentLength = parseDecimal(raw[i + 1].trim());
-        else if (name === 'transfer-encoding') chunked = /(?:^|,)\s*chunked\s*$/i.test(raw[i + 1]);
+        else if (name === 'transfer-encoding') chunked = /(?:^|,)[ \t]*chunked[ \t]*$/i.test(raw[i + 1]);
       }
       if (chunked) contentLength = -1;
       if (upgrade) this.upgradePending = true;
@@ -96,7 +99,14 @@ export class LlhttpParser implements RequestParser {
     };
     // After a limit error llhttp still runs to the end of the buffer: the sink hears no more.
     p[HTTPParser.kOnBody] = (chunk: Buffer) => { if (!this.limitError) this.sink.onBody(chunk); };
-    p[HTTPParser.kOnMessageComplete] = () => { if (!this.limitError) this.sink.onMessageComplete(); };
+    p[HTTPParser.kOnMessageComplete] = () => {
+      // Trailer fields arrive through kOnHeaders; like node:http, drop them with the message
+      // so they are not taken for the next request's headers (nor its URL prefix).
+      this.pendingHeaders = [];
+      this.pendingUrl = '';
+      if (this.upgradePending) this.upgradeDone = true;
+      if (!this.limitError) this.sink.onMessageComplete();
+    };
   }
 
   execute(data: Buffer): number {
@@ -108,7 +118,9 @@ export class LlhttpParser implements RequestParser {
     }
     if (typeof ret === 'number') {
       // On an upgrade llhttp stops after the head and reports how far it got.
-      this.upgraded = this.upgradePending;
+      // It pauses when the upgrade request's message completes, or right after its head when it
+      // has no body; Node also stops (without an error) at a body error once upgrade is set.
+      this.upgraded = this.upgradePending && (this.upgradeDone || ret < data.length);
       return ret;
     }
     this.error = toParseError(ret);
@@ -127,6 +139,7 @@ export class LlhttpParser implements RequestParser {
     this.upgraded = false;
     this.limitError = null;
     this.upgradePending = false;
+    this.upgradeDone = false;
     this.pendingHeaders = [];
     this.pendingUrl = '';
     this.init();
