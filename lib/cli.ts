@@ -57,15 +57,22 @@ function pickHandler(mod: Record<string, unknown>): Handler | undefined {
   return undefined;
 }
 
+/**
+ * tsx hooks both module systems: a .ts file outside a `"type": "module"` package is loaded
+ * as CommonJS by Node, through require's hooks, not the ESM loader's.
+ */
 async function registerTypeScript(): Promise<void> {
-  let api: { register: () => unknown };
+  let esm: { register: () => unknown };
+  let cjs: { register: () => unknown };
   try {
-    api = (await import('tsx/esm/api')) as typeof api;
+    esm = (await import('tsx/esm/api')) as typeof esm;
+    cjs = (await import('tsx/cjs/api')) as typeof cjs;
   } catch {
     throw new SettingsError(
       'running a .ts app needs the optional dependency tsx (npm install tsx), or compile it to .js first');
   }
-  api.register();
+  esm.register();
+  cjs.register();
 }
 
 /** The startup line: `wafer: serving app.js on http://localhost:4242 (loop edge, …, pid 123)`. */

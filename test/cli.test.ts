@@ -115,6 +115,15 @@ t.test('the command', async (t) => {
     t.equal(await w.exited(), 0);
   });
 
+  t.test('serves a .ts module outside a "type": "module" package (loaded as CommonJS)', async (t) => {
+    const cjsDir = appDir({ 'package.json': '{}\n', 'app.ts': 'const n: number = 7;\nexport default (req: unknown, res: { end(s: string): void }) => res.end(`cts ${n}`);\n' });
+    t.teardown(() => rmSync(cjsDir, { recursive: true, force: true }));
+    const w = (p = runWafer(['app.ts'], { HOST: '127.0.0.1', PORT: '0' }, cjsDir));
+    t.equal((await get(await listeningPort(w, 30_000))).body, 'cts 7');
+    w.child.kill('SIGTERM');
+    t.equal(await w.exited(), 0);
+  });
+
   t.test('takes an export named `server` when there is no default export', async (t) => {
     const w = wafer(['named.js']);
     t.equal((await get(await listeningPort(w))).body, 'named');
