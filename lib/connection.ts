@@ -92,17 +92,9 @@ export class Connection implements RequestSink, ResponseSink, BodySource {
     const err = parser.error;
     if (err !== null && !this.closing) {
       this.fail(statusForError(err.code, err.reason));
-    } else if (parser.upgraded && !this.closing) {
-      // RFC 9110 §7.8: a server may ignore Upgrade. What follows the head is not HTTP we can
-      // read, so the request is answered and the connection closed after it.
-      const res = this.reading;
-      if (res !== null) {
-        res.keepAlive = false;
-        this.closing = true;
-        this.reading = null;
-        this.phase = Phase.Idle;
-        this.dispatch(res);
-      }
+    } else if (parser.upgraded) {
+      // The parser stopped after an Upgrade/CONNECT head (onHead made it the last request).
+      this.closing = true;
     }
   }
 
@@ -151,6 +143,8 @@ export class Connection implements RequestSink, ResponseSink, BodySource {
   // ---------------------------------------------------------------- parser sink
 
   onHead(head: RequestHead): void {
+    // After a close is decided nothing more is read as a request (RFC 9112 §9.6).
+    if (this.closing) return;
     const core = this.core;
     core.counters.requests++;
     this.served++;
@@ -163,26 +157,21 @@ export class Connection implements RequestSink, ResponseSink, BodySource {
     this.bodyLength = 0;
     this.body = EMPTY;
 
+    // RFC 9110 §7.8: a server may ignore Upgrade (and we tunnel no CONNECT). What follows
+    // such a head is not HTTP we can read, so the connection closes after the answer.
+    if (head.upgrade) res.keepAlive = false;
     let expect: string | undefined;
-    let te: string | undefined;
     const raw = head.rawHeaders;
     for (let i = 0; i < raw.length; i += 2) {
       const name = raw[i];
       if (name.length === 6 && name.toLowerCase() === 'expect') expect = raw[i + 1];
-      else if (name.length === 17 && name.toLowerCase() === 'transfer-encoding') te = te === undefined ? raw[i + 1] : te + ',' + raw[i + 1];
     }
     // RFC 9110 §15.6.6 / RFC 9112 §2.3: only HTTP/1.x is spoken here (a parser may pass 0.9 or 2.0).
     if (head.versionMajor !== 1) return this.fail(505);
-    // Host, target form, CL/TE framing: the rules a parser leaves to the server (lib/validate.ts).
+    // Host, target form, CL/TE framing (400 when chunked is not final, RFC 9112 §6.3; 501 for
+    // a coding we cannot decode, §6.1): the rules a parser leaves to the server (lib/validate.ts).
     const invalid = validateHead(head);
     if (invalid !== 0) return this.fail(invalid);
-    if (te !== undefined) {
-      // RFC 9112 §6.3: chunked not the final coding → 400 and close (a MUST; it wins over the
-      // SHOULD below). §6.1: a coding we cannot decode (anything else besides chunked) → 501.
-      const codings = codingList(te);
-      if (codings[codings.length - 1] !== 'chunked') return this.fail(400);
-      for (let i = 0; i < codings.length - 1; i++) if (codings[i] !== 'chunked') return this.fail(501);
-    }
     if (!core.streamBody && head.contentLength > core.limits.maxBodySize) return this.fail(413);
     if (expect !== undefined) {
       // RFC 9110 §10.1.1: 100-continue is the only expectation defined; others get 417.
@@ -200,6 +189,8 @@ export class Connection implements RequestSink, ResponseSink, BodySource {
     const res = this.reading;
     if (res === null || this.closing) return;
     if (this.core.streamBody) {
+      // Answered already: the rest of this body is read and dropped (keep-alive survives).
+      if (res.writableEnded) return;
       const req = res.req as Request;
       // The chunk is a view into the read buffer; the handler may keep it, so copy.
       req.push(Buffer.from(chunk));
@@ -225,6 +216,8 @@ export class Connection implements RequestSink, ResponseSink, BodySource {
     this.reading = null;
     this.phase = Phase.Idle;
     this.phaseStart = this.core.now;
+    // The last request on this connection: pipelined bytes after it are not read.
+    if (!res.keepAlive) this.closing = true;
     const req = res.req as Request;
     if (req.streaming) {
       req.finish(null);
@@ -408,7 +401,7 @@ export class Connection implements RequestSink, ResponseSink, BodySource {
     const queue = this.queue;
     if (queue !== null && queue.length >= this.core.limits.maxPipeline) return;
     const reading = this.reading;
-    if (reading !== null && (reading.req as Request).buffered > this.core.limits.highWaterMark) return;
+    if (reading !== null && !reading.writableEnded && (reading.req as Request).buffered > this.core.limits.highWaterMark) return;
     this.pausedByUs = false;
     this.core.loop.resume(this);
   }
@@ -529,16 +522,4 @@ export class Connection implements RequestSink, ResponseSink, BodySource {
     this.onDrain();
     this.core.release(this);
   }
-}
-
-/** The codings of a Transfer-Encoding list, lower-cased, empty items dropped (RFC 9110 §5.6.1). */
-function codingList(te: string): string[] {
-  const out: string[] = [];
-  for (const item of te.split(',')) {
-    // A coding may carry parameters (`gzip;q=1` is not valid here, but be exact about the name).
-    const semi = item.indexOf(';');
-    const name = (semi === -1 ? item : item.slice(0, semi)).trim().toLowerCase();
-    if (name.length > 0) out.push(name);
-  }
-  return out;
 }

@@ -77,3 +77,20 @@ forEachServerKind(t, 'a 1.1 request with Connection: close in the middle of a pi
   t.ok(r.closed);
   t.same(responsesOf(r).map((x) => x.body), ['/a:', '/b:']);
 });
+
+forEachServerKind(t, 'an Upgrade request is answered as plain HTTP, then the connection closes (RFC 9110 §7.8)', async (t, kind) => {
+  const server = await startServer(t, kind, echoBody);
+  const r = await raw(server.port, 'GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\nNOT HTTP AT ALL');
+  const rs = responsesOf(r);
+  t.same(rs.map((x) => x.body), ['/ws:']);
+  t.equal(rs[0].headers.connection, 'close');
+  t.ok(r.closed);
+}, PARSERS);
+
+forEachServerKind(t, 'streamBody: answering before reading the body drops the rest and keeps the connection', async (t, kind) => {
+  const server = await startServer(t, kind, (req, res) => res.end(req.path), { streamBody: true, highWaterMark: 16 * 1024 });
+  const big = 'x'.repeat(300 * 1024);
+  const r = await raw(server.port, [`POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: ${big.length}\r\n\r\n`, big, 'GET /next HTTP/1.1\r\nHost: x\r\n\r\n'], { responses: 2, timeoutMs: 5000 });
+  t.same(responsesOf(r).map((x) => x.body), ['/up', '/next']);
+  t.notOk(r.closed);
+});
