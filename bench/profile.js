@@ -2,7 +2,8 @@
 // CPU, handles over time) and once with clinic flame (where CPU time goes), then prints where the
 // HTML reports are and the hottest frames. Reports land in .clinic/ (git-ignored).
 // Flags: --scenario=hello|pipeline|echo|upload (default pipeline) --duration=S (default 15)
-//        --loop=edge|poll --parser=wafer|llhttp --only=doctor|flame
+//        --loop=edge|poll --parser=wafer|llhttp --only=doctor|flame|perf
+// With Linux perf installed a third pass samples the whole process with perf (see harness/perf.js).
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
@@ -11,6 +12,8 @@ import { SCENARIOS } from './contenders.js';
 import { pinningPlan, pinSelf, ROOT, BENCH_DIR } from './harness/procs.js';
 import { runWrk } from './harness/wrk.js';
 import { topFrames } from './harness/frames.js';
+import { perfAvailable, perfRecord, perfReport, perfByJsCaller } from './harness/perf.js';
+import { startServer } from './harness/procs.js';
 
 const require = createRequire(import.meta.url);
 const { values: flags } = parseArgs({
@@ -82,10 +85,46 @@ async function flame() {
   return { html, dir };
 }
 
+async function perf() {
+  console.log(`perf: ${what}`);
+  const s = await startServer(
+    { id: 'wafer', script: 'wafer.js', args: [flags.loop, flags.parser], nodeArgs: ['--perf-basic-prof'] },
+    cpus.server,
+  );
+  const file = path.join(ROOT, '.clinic', `perf-${s.pid}.data`);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  try {
+    await runWrk({ port: s.port, connections: scenario.connections, seconds: 2, script: scenario.script, cpu: cpus.load });
+    const [r] = await Promise.all([
+      runWrk({ port: s.port, connections: scenario.connections, seconds, script: scenario.script, cpu: cpus.load }),
+      perfRecord(s.pid, Math.max(1, seconds - 1), file),
+    ]);
+    console.log(`  load: ${Math.round(r.rps).toLocaleString('en-US')} req/s under perf`);
+    await s.stop();
+    // perf names JIT frames from /tmp/perf-PID.map, which node wrote; it stays for `perf report`.
+    return { file, report: perfReport(file), byJs: perfByJsCaller(file) };
+  } finally {
+    await s.stop();
+  }
+}
+
+const want = (name) => flags.only === undefined || flags.only.split(',').includes(name);
 const reports = [];
-if (flags.only !== 'flame') reports.push(['doctor', await doctor()]);
+if (want('doctor')) reports.push(['doctor', await doctor()]);
+let perfResult = null;
+if (want('perf')) {
+  if (!perfAvailable()) console.log('perf: not installed (apt-get install linux-perf); skipped');
+  else {
+    try {
+      perfResult = await perf();
+      reports.push(['perf', perfResult.file]);
+    } catch (e) {
+      console.log(`perf: ${e.message}; skipped`);
+    }
+  }
+}
 let flameDir = null;
-if (flags.only !== 'doctor') {
+if (want('flame')) {
   const f = await flame();
   reports.push(['flame', f.html]);
   flameDir = f.dir;
@@ -102,6 +141,15 @@ if (flameDir) {
   show(self);
   console.log('\nwafer frames by inclusive time (on the stack):');
   show(inclusive);
+}
+if (perfResult) {
+  console.log('\nperf, by object (self time; [JIT] = compiled JS, [kernel.kallsyms] = the kernel):');
+  for (const o of perfResult.report.objects.slice(0, 8)) console.log(`  ${o.pct.toFixed(1).padStart(5)}%  ${o.where}`);
+  console.log('\nperf, hottest symbols (self time; JS:* optimised, JS:^ baseline, JS:~ interpreted):');
+  for (const f of perfResult.report.symbols) console.log(`  ${f.pct.toFixed(1).padStart(5)}%  ${f.where.padEnd(18)} ${f.symbol.replaceAll(`file://${ROOT}/`, '').slice(0, 110)}`);
+  console.log('\nperf, time charged to the nearest JS function on the stack (its builtins, IC misses, syscalls included):');
+  for (const f of perfResult.byJs.rows) console.log(`  ${f.pct.toFixed(1).padStart(5)}%  ${f.name.replaceAll(`file://${ROOT}/`, '').slice(0, 120)}`);
+  console.log(`  (perf report -i ${path.relative(ROOT, perfResult.file)} for the call graph)`);
 }
 
 function findSamples(dir) {

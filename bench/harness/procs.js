@@ -81,7 +81,7 @@ export function pinned(cpu, cmd, args) {
 /** Start a benchmark server; resolves once it printed `READY <port>`. */
 export function startServer(contender, cpu, extraEnv = {}) {
   const script = path.join(BENCH_DIR, 'servers', contender.script);
-  const [cmd, args] = pinned(cpu, process.execPath, [script, ...(contender.args ?? [])]);
+  const [cmd, args] = pinned(cpu, process.execPath, [...(contender.nodeArgs ?? []), script, ...(contender.args ?? [])]);
   const child = spawn(cmd, args, {
     cwd: ROOT,
     env: { ...process.env, PORT: '0', ...extraEnv },
