@@ -142,10 +142,6 @@ async function stopAll() {
   await Promise.all([...servers.values()].map((s) => s.stop()));
   servers.clear();
 }
-process.on('SIGINT', async () => {
-  await stopAll();
-  process.exit(130);
-});
 
 const needsRunningServers = throughputScenarios.length > 0 || opt.scenarios.includes('latency');
 if (needsRunningServers) {

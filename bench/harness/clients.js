@@ -1,7 +1,7 @@
 // Running the two Node clients (fixed-rate latency, 10k idle connections) on the load CPU.
 import path from 'node:path';
 import { spawn } from 'node:child_process';
-import { BENCH_DIR, pinned, stopChild } from './procs.js';
+import { BENCH_DIR, pinned, stopChild, track } from './procs.js';
 
 function firstJsonLine(child, timeoutMs, what) {
   return new Promise((resolve, reject) => {
@@ -35,7 +35,7 @@ function firstJsonLine(child, timeoutMs, what) {
 export async function runRateClient({ port, rate, seconds, warmupSeconds, connections, cpu }) {
   const script = path.join(BENCH_DIR, 'harness', 'rate-client.js');
   const [cmd, args] = pinned(cpu, process.execPath, [script, port, rate, seconds, warmupSeconds, connections].map(String));
-  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = track(spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] }));
   return firstJsonLine(child, (seconds + warmupSeconds + 30) * 1000, 'rate client');
 }
 
@@ -43,7 +43,7 @@ export async function runRateClient({ port, rate, seconds, warmupSeconds, connec
 export async function openIdle({ port, n, cpu }) {
   const script = path.join(BENCH_DIR, 'harness', 'idle-client.js');
   const [cmd, args] = pinned(cpu, process.execPath, [script, String(port), String(n), '500']);
-  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = track(spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] }));
   const result = await firstJsonLine(child, 120_000, 'idle client');
   return { ...result, stop: () => stopChild(child) };
 }

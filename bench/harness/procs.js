@@ -74,6 +74,33 @@ export function raiseNofile(want, warn) {
   }
 }
 
+// Every child this process started: killed if we exit early (an exception, Ctrl-C), so a
+// failed run never leaves a pinned server or a client holding 10,000 sockets behind.
+const live = new Set();
+process.on('exit', () => {
+  for (const child of live) {
+    try {
+      child.kill('SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+});
+
+// A signal would end us without 'exit' handlers: turn it into a normal exit first.
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.once(sig, () => {
+    process.stderr.write(`\n${sig}: stopping the servers and clients this run started\n`);
+    process.exit(130);
+  });
+}
+
+export function track(child) {
+  live.add(child);
+  child.once('exit', () => live.delete(child));
+  return child;
+}
+
 export function pinned(cpu, cmd, args) {
   return cpu === null ? [cmd, args] : ['taskset', ['-c', String(cpu), cmd, ...args]];
 }
@@ -82,11 +109,11 @@ export function pinned(cpu, cmd, args) {
 export function startServer(contender, cpu, extraEnv = {}) {
   const script = path.join(BENCH_DIR, 'servers', contender.script);
   const [cmd, args] = pinned(cpu, process.execPath, [...(contender.nodeArgs ?? []), script, ...(contender.args ?? [])]);
-  const child = spawn(cmd, args, {
+  const child = track(spawn(cmd, args, {
     cwd: ROOT,
     env: { ...process.env, PORT: '0', ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  }));
   let stderr = '';
   child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
   return new Promise((resolve, reject) => {

@@ -1,7 +1,7 @@
 // Running wrk (pinned to the load CPU) and reading its report.
 import path from 'node:path';
 import { spawn } from 'node:child_process';
-import { BENCH_DIR, pinned } from './procs.js';
+import { BENCH_DIR, pinned, track } from './procs.js';
 
 const UNIT = { us: 1e-3, ms: 1, s: 1000, m: 60_000 };
 
@@ -43,7 +43,7 @@ export function runWrk({ port, connections, seconds, script, cpu, timeoutSec = 1
   args.push(`http://127.0.0.1:${port}/`);
   const [cmd, full] = pinned(cpu, 'wrk', args);
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, full, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = track(spawn(cmd, full, { stdio: ['ignore', 'pipe', 'pipe'] }));
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));
