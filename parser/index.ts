@@ -1,18 +1,19 @@
 // The parser backends behind one factory.
 import { createLlhttpParser } from './llhttp.js';
+import { createWaferParser } from './wafer.js';
 import type { ParserKind, ParserOptions, RequestParser, RequestSink } from './types.js';
 
 export * from './types.js';
 export * from './errors.js';
 export { createLlhttpParser } from './llhttp.js';
+export { createWaferParser } from './wafer.js';
 
 export function createParser(kind: ParserKind, sink: RequestSink, options?: ParserOptions): RequestParser {
   switch (kind) {
     case 'llhttp':
       return createLlhttpParser(sink, options);
     case 'wafer':
-      // TEMPORARY until parser/wafer.ts lands (parser helper replaces this line).
-      return createLlhttpParser(sink, options);
+      return createWaferParser(sink, options);
     default:
       throw new TypeError(`unknown parser: ${String(kind)} (expected 'wafer' or 'llhttp')`);
   }

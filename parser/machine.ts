@@ -143,7 +143,7 @@ const enum S {
   CHUNK_EXTENSION_QUOTED_VALUE_QUOTED_PAIR, CHUNK_EXTENSION_QUOTED_VALUE_DONE, CHUNK_SIZE_ALMOST_DONE,
   CHUNK_SIZE_ALMOST_DONE_LF, AFTER_CHUNK_HEADER, CHUNK_DATA, CHUNK_DATA_ALMOST_DONE,
   CHUNK_DATA_ALMOST_DONE_LF, CHUNK_COMPLETE, MESSAGE_DONE, AFTER_MESSAGE_DONE, CLEANUP, CLOSED, RESTART,
-  METHOD_COMPLETE, PROTOCOL_COMPLETE, VERSION_COMPLETE, URL_SKIP_LF, HEADER_FIELD_COLON_SKIP,
+  URL_TO_HTTP_CHECK, METHOD_COMPLETE, PROTOCOL_COMPLETE, VERSION_COMPLETE, URL_SKIP_LF, HEADER_FIELD_COLON_SKIP,
   HEADER_VALUE_EMPTY_COMPLETE, HEADER_VALUE_EOL, HEADER_VALUE_LENIENT_EOL, CHUNK_EXTENSION_NAME_END,
   CHUNK_EXTENSION_VALUE_END, CHUNK_EXTENSION_QUOTED_VALUE_END,
   DEAD,
@@ -278,14 +278,18 @@ export class RequestMachine {
     }
   }
 
-  /** End the open span at `pos`; a non-zero answer pauses (resuming at `next`) or fails. */
-  private spanEnd(buf: Buffer, pos: number, next: S): number {
+  /**
+   * End the open span at `pos`; a non-zero answer pauses (resuming at `next`, at `pos`) or
+   * fails. `skip` is 1 where llhttp consumes the terminating byte in the same step
+   * (`span.end().skipTo(...)`): its error offset is then one further, as llhttp reports it.
+   */
+  private spanEnd(buf: Buffer, pos: number, next: S, skip = 0): number {
     const kind = this.spanKind;
     this.spanKind = SPAN_NONE;
     const r = this.spanCall(kind, buf, this.spanStart, pos);
     if (isOk(r)) return 0;
     if (isPause(r)) return this.pause(E.PAUSED, 'Span callback pause', pos, next);
-    return this.fail(typeof r === 'number' ? r : E.USER, 'Span callback error', pos);
+    return this.fail(typeof r === 'number' ? r : E.USER, 'Span callback error', pos + skip);
   }
 
   /**
@@ -600,6 +604,13 @@ export class RequestMachine {
           // skip_to_http: the space after the target
           if (p === end) break;
           p++;
+          s = S.URL_TO_HTTP_CHECK;
+          continue;
+        case S.URL_TO_HTTP_CHECK:
+          // llhttp's url adaptor nodes still refuse HTAB and FF, so the byte after the
+          // space is looked at before the target is complete.
+          if (p === end) break;
+          if (buf[p] === 9 || buf[p] === 12) return this.fail(E.INVALID_URL, 'Invalid characters in url', p + 1);
           this.pos = p;
           r = cb.onUrlComplete();
           if (!isOk(r)) return this.cbStop(r, p, S.REQ_HTTP_START, E.CB_URL_COMPLETE, 'on_url_complete');
@@ -613,6 +624,8 @@ export class RequestMachine {
           s = S.URL_TO_HTTP09;
           continue;
         case S.URL_TO_HTTP09:
+          if (p === end) break;
+          if (buf[p] === 9 || buf[p] === 12) return this.fail(E.INVALID_URL, 'Invalid characters in url', p + 1);
           this.httpMajor = 0;
           this.httpMinor = 9;
           this.pos = p;
@@ -826,11 +839,11 @@ export class RequestMachine {
               s = S.HEADER_FIELD_COLON_DISCARD_WS;
               continue;
             }
-            if (this.spanEnd(buf, p, S.DEAD) !== 0) return this.error;
+            if (this.spanEnd(buf, p, S.DEAD, 1) !== 0) return this.error;
             return this.fail(E.INVALID_HEADER_TOKEN, 'Invalid header field char', p + 1);
           }
           if (c === 58) {
-            if (this.spanEnd(buf, p, S.HEADER_FIELD_COLON_SKIP) !== 0) return this.error;
+            if (this.spanEnd(buf, p, S.HEADER_FIELD_COLON_SKIP, 1) !== 0) return this.error;
             s = S.HEADER_FIELD_COLON_SKIP;
             continue;
           }
@@ -847,7 +860,7 @@ export class RequestMachine {
           while (p < end && TOKEN[buf[p]] === 1) p++;
           if (p === end) break;
           if (buf[p] !== 58) return this.fail(E.INVALID_HEADER_TOKEN, 'Invalid header token', p);
-          if (this.spanEnd(buf, p, S.HEADER_FIELD_COLON_SKIP) !== 0) return this.error;
+          if (this.spanEnd(buf, p, S.HEADER_FIELD_COLON_SKIP, 1) !== 0) return this.error;
           s = S.HEADER_FIELD_COLON_SKIP;
           continue;
         case S.HEADER_FIELD_COLON_SKIP:
@@ -944,7 +957,7 @@ export class RequestMachine {
             case H_TRANSFER_ENCODING:
               if ((this.flags & F.CHUNKED) !== 0 && (lenient & L_TRANSFER_ENCODING) === 0) {
                 // RFC 9112 §6.1: chunked must be the final coding of a request.
-                if (this.spanEnd(buf, p, S.DEAD) !== 0) return this.error;
+                if (this.spanEnd(buf, p, S.DEAD, 1) !== 0) return this.error;
                 return this.fail(E.INVALID_TRANSFER_ENCODING, 'Invalid `Transfer-Encoding` header value', p + 1);
               }
               this.flags = (this.flags | F.TRANSFER_ENCODING) & ~F.CHUNKED;
@@ -984,7 +997,7 @@ export class RequestMachine {
           }
           if (c === 44) {
             if ((lenient & L_TRANSFER_ENCODING) === 0) {
-              if (this.spanEnd(buf, p, S.DEAD) !== 0) return this.error;
+              if (this.spanEnd(buf, p, S.DEAD, 1) !== 0) return this.error;
               return this.fail(E.INVALID_TRANSFER_ENCODING, 'Invalid `Transfer-Encoding` header value', p + 1);
             }
             this.tNode = 0;
@@ -1105,7 +1118,7 @@ export class RequestMachine {
           if (p === end) break;
           const c = buf[p];
           if (c === 13 || c === 10) {
-            if (this.spanEnd(buf, p, S.HEADER_VALUE_EOL) !== 0) return this.error;
+            if (this.spanEnd(buf, p, S.HEADER_VALUE_EOL, (c === 13 ? 1 : 0)) !== 0) return this.error;
             s = S.HEADER_VALUE_EOL;
             continue;
           }
@@ -1132,7 +1145,7 @@ export class RequestMachine {
         case S.HEADER_VALUE_LENIENT:
           while (p < end && buf[p] !== 13 && buf[p] !== 10) p++;
           if (p === end) break;
-          if (this.spanEnd(buf, p, S.HEADER_VALUE_LENIENT_EOL) !== 0) return this.error;
+          if (this.spanEnd(buf, p, S.HEADER_VALUE_LENIENT_EOL, (buf[p] === 13 ? 1 : 0)) !== 0) return this.error;
           s = S.HEADER_VALUE_LENIENT_EOL;
           continue;
         case S.HEADER_VALUE_LENIENT_EOL:
@@ -1331,10 +1344,10 @@ export class RequestMachine {
           if (p === end) break;
           const c = buf[p];
           if (c !== 61 && c !== 59 && c !== 13 && c !== 10) {
-            if (this.spanEnd(buf, p, S.DEAD) !== 0) return this.error;
+            if (this.spanEnd(buf, p, S.DEAD, 1) !== 0) return this.error;
             return this.fail(E.STRICT, 'Invalid character in chunk extensions name', p + 1);
           }
-          if (this.spanEnd(buf, p, S.CHUNK_EXTENSION_NAME_END) !== 0) return this.error;
+          if (this.spanEnd(buf, p, S.CHUNK_EXTENSION_NAME_END, (c === 10 ? 0 : 1)) !== 0) return this.error;
           s = S.CHUNK_EXTENSION_NAME_END;
           continue;
         }
@@ -1372,10 +1385,10 @@ export class RequestMachine {
             continue;
           }
           if (c !== 59 && c !== 13 && c !== 10) {
-            if (this.spanEnd(buf, p, S.DEAD) !== 0) return this.error;
+            if (this.spanEnd(buf, p, S.DEAD, 1) !== 0) return this.error;
             return this.fail(E.STRICT, 'Invalid character in chunk extensions value', p + 1);
           }
-          if (this.spanEnd(buf, p, S.CHUNK_EXTENSION_VALUE_END) !== 0) return this.error;
+          if (this.spanEnd(buf, p, S.CHUNK_EXTENSION_VALUE_END, (c === 10 ? 0 : 1)) !== 0) return this.error;
           s = S.CHUNK_EXTENSION_VALUE_END;
           continue;
         }
@@ -1412,7 +1425,7 @@ export class RequestMachine {
             s = S.CHUNK_EXTENSION_QUOTED_VALUE_QUOTED_PAIR;
             continue;
           }
-          if (this.spanEnd(buf, p, S.DEAD) !== 0) return this.error;
+          if (this.spanEnd(buf, p, S.DEAD, 1) !== 0) return this.error;
           return this.fail(E.STRICT, 'Invalid character in chunk extensions quoted value', p + 1);
         }
         case S.CHUNK_EXTENSION_QUOTED_VALUE_END:
@@ -1428,7 +1441,7 @@ export class RequestMachine {
             s = S.CHUNK_EXTENSION_QUOTED_VALUE;
             continue;
           }
-          if (this.spanEnd(buf, p, S.DEAD) !== 0) return this.error;
+          if (this.spanEnd(buf, p, S.DEAD, 1) !== 0) return this.error;
           return this.fail(E.STRICT, 'Invalid quoted-pair in chunk extensions quoted value', p + 1);
         case S.CHUNK_EXTENSION_QUOTED_VALUE_DONE: {
           if (p === end) break;

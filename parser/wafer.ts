@@ -1,0 +1,270 @@
+// wafer's RequestParser: the state machine of parser/machine.ts turned into request heads,
+// body views and message ends for a connection (parser/types.ts). It keeps the sink-level
+// behaviour of parser/llhttp.ts (Node's llhttp binding) — same heads, same body bytes, same
+// error codes — so the two can be fuzzed against each other, without crossing into C++.
+//
+// Strings are made once per head (latin1, as Node does); body pieces are views into the
+// buffer passed to execute(). Header bytes are counted the way Node counts them (request
+// target, field names and values) and checked against the limits of lib/limits.ts.
+import { DEFAULT_LIMITS } from '../lib/limits.js';
+import type { ParseError } from './errors.js';
+import { E, ERROR_NAMES, F, METHODS, RequestMachine, type CbResult, type MachineCallbacks } from './machine.js';
+import type { ParserOptions, RequestHead, RequestParser, RequestSink } from './types.js';
+
+interface Latin1Buffer extends Buffer {
+  latin1Slice(start: number, end: number): string;
+}
+
+/** Drop trailing SP / HTAB from a header value (Node hands values over right-trimmed). */
+function trimOws(s: string): string {
+  let n = s.length;
+  while (n > 0) {
+    const c = s.charCodeAt(n - 1);
+    if (c !== 32 && c !== 9) break;
+    n--;
+  }
+  return n === s.length ? s : s.slice(0, n);
+}
+
+export class WaferParser implements RequestParser, MachineCallbacks {
+  error: ParseError | null = null;
+  upgraded = false;
+  private readonly sink: RequestSink;
+  private readonly machine: RequestMachine;
+  private readonly maxHeaderSize: number;
+  private readonly maxHeaderCount: number;
+  private readonly maxUrlLength: number;
+  private readonly maxChunkExtensionSize: number;
+  // The head being read.
+  private url = '';
+  private urlLength = 0;
+  private rawHeaders: string[] = [];
+  private field = '';
+  private value = '';
+  private fieldOpen = false;
+  private valueOpen = false;
+  private headDone = false;
+  // Limits, counted as Node counts them.
+  private headerBytes = 0;
+  private chunkExtensionBytes = 0;
+  private limitError: ParseError | null = null;
+  private upgradeNext = false;
+
+  constructor(sink: RequestSink, options: ParserOptions = {}) {
+    this.sink = sink;
+    this.maxHeaderSize = options.maxHeaderSize ?? DEFAULT_LIMITS.maxHeaderSize;
+    this.maxHeaderCount = options.maxHeaderCount ?? DEFAULT_LIMITS.maxHeaderCount;
+    this.maxUrlLength = options.maxUrlLength ?? DEFAULT_LIMITS.maxUrlLength;
+    this.maxChunkExtensionSize = options.maxChunkExtensionSize ?? DEFAULT_LIMITS.maxChunkExtensionSize;
+    this.machine = new RequestMachine(this, options.lenient ?? 0);
+  }
+
+  execute(data: Buffer): number {
+    if (this.error !== null) return 0;
+    if (this.upgradeNext) {
+      this.upgraded = true;
+      return 0;
+    }
+    const m = this.machine;
+    const code = m.execute(data, 0, data.length);
+    if (code === 0) return data.length;
+    if (this.limitError !== null) {
+      this.limitError.offset = m.errorPos;
+      this.error = this.limitError;
+      return m.errorPos;
+    }
+    if (code === E.PAUSED_UPGRADE) {
+      // The upgrade request is complete: what follows belongs to the other protocol.
+      this.upgraded = true;
+      m.resumeAfterUpgrade();
+      return m.errorPos;
+    }
+    if (m.upgrade === 1) {
+      // Node reports no error once the message is known to be an upgrade (an error in its
+      // body included): it only stops there, and what follows goes to the upgrade. Stopped
+      // at the very end of this buffer, the upgrade shows with the next one (so any split
+      // of the stream gives the same verdict).
+      if (m.errorPos < data.length) {
+        this.upgraded = true;
+        return m.errorPos;
+      }
+      this.upgradeNext = true;
+      return data.length;
+    }
+    this.error = { code: ERROR_NAMES[code] ?? 'HPE_INTERNAL', reason: m.reason, offset: m.errorPos };
+    return m.errorPos;
+  }
+
+  finish(): ParseError | null {
+    if (this.error !== null) return this.error;
+    const code = this.machine.finish();
+    // (Node says nothing at EOF once the message is an upgrade.)
+    if (code !== 0 && this.machine.upgrade !== 1) {
+      this.error = { code: ERROR_NAMES[code] ?? 'HPE_INTERNAL', reason: this.machine.reason, offset: 0 };
+    }
+    return this.error;
+  }
+
+  reset(): void {
+    this.machine.reset();
+    this.error = null;
+    this.upgraded = false;
+    this.upgradeNext = false;
+    this.limitError = null;
+    this.headerBytes = 0;
+    this.chunkExtensionBytes = 0;
+    this.onMessageBegin();
+  }
+
+  private overflow(code: string, reason: string): CbResult {
+    this.limitError = { code, reason, offset: 0 };
+    return E.USER;
+  }
+
+  /** Node's header-size rule: the running count must stay below maxHeaderSize. */
+  private countHeader(n: number): boolean {
+    this.headerBytes += n;
+    return this.headerBytes >= this.maxHeaderSize;
+  }
+
+  // ---- MachineCallbacks ----
+
+  onMessageBegin(): CbResult {
+    this.url = '';
+    this.urlLength = 0;
+    this.rawHeaders = [];
+    this.fieldOpen = false;
+    this.valueOpen = false;
+    this.headDone = false;
+    this.chunkExtensionBytes = 0;
+    return 0;
+  }
+
+  onUrl(buf: Buffer, start: number, end: number): CbResult {
+    if (this.countHeader(end - start)) return this.overflow('HPE_HEADER_OVERFLOW', 'Header overflow');
+    const s = (buf as Latin1Buffer).latin1Slice(start, end);
+    this.url = this.urlLength === 0 ? s : this.url + s;
+    this.urlLength += end - start;
+    return 0;
+  }
+
+  onHeaderField(buf: Buffer, start: number, end: number): CbResult {
+    if (this.countHeader(end - start)) return this.overflow('HPE_HEADER_OVERFLOW', 'Header overflow');
+    if (this.headDone) return 0; // trailer fields: counted, not kept
+    const s = (buf as Latin1Buffer).latin1Slice(start, end);
+    if (this.fieldOpen) {
+      this.field += s;
+    } else {
+      this.field = s;
+      this.fieldOpen = true;
+    }
+    return 0;
+  }
+
+  onHeaderFieldComplete(): CbResult {
+    if (this.headDone) return 0;
+    this.rawHeaders.push(this.field);
+    this.fieldOpen = false;
+    this.valueOpen = false;
+    this.value = '';
+    return 0;
+  }
+
+  onHeaderValue(buf: Buffer, start: number, end: number): CbResult {
+    if (this.countHeader(end - start)) return this.overflow('HPE_HEADER_OVERFLOW', 'Header overflow');
+    if (this.headDone) return 0;
+    const s = (buf as Latin1Buffer).latin1Slice(start, end);
+    if (this.valueOpen) {
+      this.value += s;
+    } else {
+      this.value = s;
+      this.valueOpen = true;
+    }
+    return 0;
+  }
+
+  onHeaderValueComplete(): CbResult {
+    if (this.headDone) return 0;
+    this.rawHeaders.push(trimOws(this.value));
+    this.valueOpen = false;
+    return 0;
+  }
+
+  onHeadersComplete(): CbResult {
+    const m = this.machine;
+    this.headDone = true;
+    this.headerBytes = 0;
+    // Checked once the head is whole, as the llhttp backend does (both are bounded by
+    // maxHeaderSize meanwhile).
+    if (this.urlLength > this.maxUrlLength) return this.overflow('HPE_URL_OVERFLOW', 'Request target too long');
+    if (this.rawHeaders.length / 2 > this.maxHeaderCount) return this.overflow('HPE_HEADER_OVERFLOW', 'Too many header fields');
+    const flags = m.flags;
+    const chunked = (flags & F.CHUNKED) !== 0;
+    const head: RequestHead = {
+      method: METHODS[m.method],
+      url: this.url,
+      versionMajor: m.httpMajor,
+      versionMinor: m.httpMinor,
+      rawHeaders: this.rawHeaders,
+      contentLength: !chunked && (flags & F.CONTENT_LENGTH) !== 0 ? m.contentLength : -1,
+      chunked,
+      keepAlive: m.shouldKeepAlive(),
+      upgrade: m.upgrade === 1,
+    };
+    this.sink.onHead(head);
+    return 0;
+  }
+
+  onBody(buf: Buffer, start: number, end: number): CbResult {
+    if (end > start) this.sink.onBody(buf.subarray(start, end));
+    return 0;
+  }
+
+  onMessageComplete(): CbResult {
+    this.sink.onMessageComplete();
+    return 0;
+  }
+
+  onChunkHeader(): CbResult {
+    this.headerBytes = 0;
+    this.chunkExtensionBytes = 0;
+    return 0;
+  }
+
+  onChunkComplete(): CbResult {
+    this.headerBytes = 0;
+    return 0;
+  }
+
+  onChunkExtensionName(_buf: Buffer, start: number, end: number): CbResult {
+    return this.countExtension(end - start);
+  }
+
+  onChunkExtensionValue(_buf: Buffer, start: number, end: number): CbResult {
+    return this.countExtension(end - start);
+  }
+
+  private countExtension(n: number): CbResult {
+    this.chunkExtensionBytes += n;
+    if (this.chunkExtensionBytes > this.maxChunkExtensionSize) {
+      return this.overflow('HPE_CHUNK_EXTENSIONS_OVERFLOW', 'Chunk extensions overflow');
+    }
+    return 0;
+  }
+
+  // Events the RequestParser has no use for.
+  onMethod(): CbResult { return 0; }
+  onMethodComplete(): CbResult { return 0; }
+  onUrlComplete(): CbResult { return 0; }
+  onProtocol(): CbResult { return 0; }
+  onProtocolComplete(): CbResult { return 0; }
+  onVersion(): CbResult { return 0; }
+  onVersionComplete(): CbResult { return 0; }
+  onChunkExtensionNameComplete(): CbResult { return 0; }
+  onChunkExtensionValueComplete(): CbResult { return 0; }
+  onReset(): CbResult { return 0; }
+}
+
+export function createWaferParser(sink: RequestSink, options?: ParserOptions): RequestParser {
+  return new WaferParser(sink, options);
+}

@@ -1,0 +1,230 @@
+// The RequestParser layer over the state machine (parser/wafer.ts): heads, bodies across
+// splits, pipelining, upgrades, limits and their error codes, overflow, reset(). Every case
+// runs through both backends from one table where the verdicts must agree with Node's
+// llhttp; limit rules wafer places differently are tested on wafer alone.
+import t from 'tap';
+import { createLlhttpParser } from '../parser/llhttp.js';
+import { createWaferParser } from '../parser/wafer.js';
+import type { ParserOptions, RequestHead, RequestParser, RequestSink } from '../parser/types.js';
+
+interface Seen {
+  heads: RequestHead[];
+  bodies: string[];
+  completes: number;
+}
+
+function collect(make: (s: RequestSink, o?: ParserOptions) => RequestParser, options?: ParserOptions) {
+  const seen: Seen = { heads: [], bodies: [], completes: 0 };
+  const sink: RequestSink = {
+    onHead: (h) => {
+      seen.heads.push(h);
+      seen.bodies.push('');
+    },
+    onBody: (b) => {
+      seen.bodies[seen.bodies.length - 1] += b.toString('latin1');
+    },
+    onMessageComplete: () => {
+      seen.completes++;
+    },
+  };
+  return { parser: make(sink, options), seen };
+}
+
+/** Feed `input` in pieces of `size` bytes; stop at an error or an upgrade. */
+function feed(p: RequestParser, input: Buffer, size: number): { consumed: number; last: number } {
+  let consumed = 0;
+  let last = 0;
+  for (let i = 0; i < input.length; i += size) {
+    const piece = input.subarray(i, i + size);
+    last = p.execute(piece);
+    if (p.error || p.upgraded) return { consumed: consumed + last, last };
+    consumed += piece.length;
+  }
+  return { consumed, last };
+}
+
+const bin = (s: string) => Buffer.from(s, 'latin1');
+
+t.test('a browser GET gives one head with every header, right-trimmed, in order', async (t) => {
+  const { parser, seen } = collect(createWaferParser);
+  const req = 'GET /a/b?c=d HTTP/1.1\r\nHost: example.com\r\nAccept: text/html \t\r\nX-Empty:\r\n\r\n';
+  t.equal(parser.execute(bin(req)), req.length);
+  t.equal(seen.heads.length, 1);
+  t.match(seen.heads[0], {
+    method: 'GET', url: '/a/b?c=d', versionMajor: 1, versionMinor: 1, contentLength: -1, chunked: false,
+    keepAlive: true, upgrade: false,
+  });
+  t.strictSame(seen.heads[0].rawHeaders, ['Host', 'example.com', 'Accept', 'text/html', 'X-Empty', '']);
+  t.equal(seen.completes, 1);
+});
+
+t.test('bodies arrive whole at every split of identity and chunked messages, as with llhttp', async (t) => {
+  const inputs = [
+    'POST /j HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: 17\r\n\r\n{"a":1,"bb":[22]}',
+    'POST /u HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5;ext="q\\"x"\r\nhello\r\n6\r\n world\r\n0\r\nTrailer: t\r\n\r\n',
+  ];
+  for (const input of inputs) {
+    const buf = bin(input);
+    for (let size = 1; size <= buf.length; size++) {
+      const w = collect(createWaferParser);
+      const l = collect(createLlhttpParser);
+      feed(w.parser, buf, size);
+      feed(l.parser, buf, size);
+      if (JSON.stringify(w.seen) !== JSON.stringify(l.seen) || w.parser.error) {
+        t.fail(`pieces of ${size}: ${JSON.stringify(w.seen)} vs ${JSON.stringify(l.seen)}`);
+        return;
+      }
+    }
+    const w = collect(createWaferParser);
+    w.parser.execute(buf);
+    t.equal(w.seen.completes, 1, 'one message');
+    t.ok(w.seen.bodies[0] === '{"a":1,"bb":[22]}' || w.seen.bodies[0] === 'hello world', 'body bytes');
+  }
+});
+
+t.test('16 pipelined GETs in one buffer give 16 heads and 16 completions', async (t) => {
+  const one = 'GET /p HTTP/1.1\r\nHost: h\r\n\r\n';
+  const { parser, seen } = collect(createWaferParser);
+  t.equal(parser.execute(bin(one.repeat(16))), one.length * 16);
+  t.equal(seen.heads.length, 16);
+  t.equal(seen.completes, 16);
+});
+
+t.test('an upgrade stops after the head: execute returns the offset and sets upgraded', async (t) => {
+  const head = 'GET /ws HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n';
+  for (const make of [createWaferParser, createLlhttpParser]) {
+    const { parser, seen } = collect(make);
+    t.equal(parser.execute(bin(head + '\x81\x05hello')), head.length);
+    t.equal(parser.upgraded, true);
+    t.equal(parser.error, null);
+    t.equal(seen.heads[0].upgrade, true);
+  }
+  const { parser } = collect(createWaferParser);
+  t.equal(parser.execute(bin('CONNECT h:443 HTTP/1.1\r\n\r\nTLS')), 26, 'CONNECT too');
+  t.equal(parser.upgraded, true);
+});
+
+// Verdicts both backends must give, code and offset.
+const verdicts: [string, string, string][] = [
+  ['Content-Length past 2^64', 'GET / HTTP/1.1\r\nContent-Length: 99999999999999999999\r\n\r\n', 'HPE_INVALID_CONTENT_LENGTH'],
+  ['chunk size past 2^64', 'POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nfffffffffffffffffff\r\n', 'HPE_INVALID_CHUNK_SIZE'],
+  ['Content-Length with Transfer-Encoding', 'POST / HTTP/1.1\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n', 'HPE_INVALID_TRANSFER_ENCODING'],
+  ['duplicate Content-Length', 'POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\n', 'HPE_UNEXPECTED_CONTENT_LENGTH'],
+  ['a bad method', 'GEX / HTTP/1.1\r\n\r\n', 'HPE_INVALID_METHOD'],
+  ['a control byte in a value', 'GET / HTTP/1.1\r\nX: a\x01b\r\n\r\n', 'HPE_INVALID_HEADER_TOKEN'],
+  ['obs-fold', 'GET / HTTP/1.1\r\nA: b\r\n c\r\n\r\n', 'HPE_INVALID_HEADER_TOKEN'],
+  ['a bare LF after a header value', 'GET / HTTP/1.1\r\nA: b\n\r\n', 'HPE_CR_EXPECTED'],
+  ['data after Connection: close', 'GET / HTTP/1.1\r\nConnection: close\r\n\r\nGET / HTTP/1.1\r\n\r\n', 'HPE_CLOSED_CONNECTION'],
+  ['a non-chunked final coding', 'POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n', 'HPE_INVALID_TRANSFER_ENCODING'],
+  ['an unsupported version', 'GET / HTTP/3.0\r\n\r\n', 'HPE_INVALID_VERSION'],
+];
+
+for (const [name, input, code] of verdicts) {
+  t.test(`rejects ${name} with ${code} at llhttp's offset`, async (t) => {
+    const w = collect(createWaferParser);
+    const l = collect(createLlhttpParser);
+    const buf = bin(input);
+    const wr = w.parser.execute(buf);
+    const lr = l.parser.execute(buf);
+    t.equal(w.parser.error?.code, code);
+    t.equal(w.parser.error?.code, l.parser.error?.code);
+    t.equal(w.parser.error?.offset, l.parser.error?.offset);
+    t.equal(wr, lr);
+  });
+}
+
+t.test('Content-Length past 2^53 - 1 (but within 2^64) is an overflow, not a lossy number', async (t) => {
+  const { parser, seen } = collect(createWaferParser);
+  const input = 'POST / HTTP/1.1\r\nContent-Length: 9007199254740992\r\n\r\n';
+  parser.execute(bin(input));
+  t.equal(parser.error?.code, 'HPE_INVALID_CONTENT_LENGTH');
+  t.equal(parser.error?.reason, 'Content-Length overflow');
+  t.equal(parser.error?.offset, input.indexOf('\r\n\r\n'), 'where the number ends');
+  t.equal(seen.heads.length, 0);
+  const ok = collect(createWaferParser);
+  ok.parser.execute(bin('POST / HTTP/1.1\r\nContent-Length: 9007199254740991\r\n\r\n'));
+  t.equal(ok.seen.heads[0]?.contentLength, 9007199254740991, '2^53 - 1 itself is fine');
+});
+
+t.test('a chunk size past 2^53 - 1 is an overflow', async (t) => {
+  const { parser } = collect(createWaferParser);
+  parser.execute(bin('POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n20000000000000\r\n'));
+  t.equal(parser.error?.code, 'HPE_INVALID_CHUNK_SIZE');
+  t.equal(parser.error?.reason, 'Chunk size overflow');
+});
+
+t.test('header bytes reaching maxHeaderSize give HPE_HEADER_OVERFLOW where llhttp gives it', async (t) => {
+  const input = bin(`GET /${'a'.repeat(20)} HTTP/1.1\r\nHost: x\r\nX-Long: ${'v'.repeat(40)}\r\n\r\n`);
+  for (const size of [input.length, 7, 1]) {
+    const w = collect(createWaferParser, { maxHeaderSize: 64 });
+    const l = collect(createLlhttpParser, { maxHeaderSize: 64 });
+    const wr = feed(w.parser, input, size);
+    const lr = feed(l.parser, input, size);
+    t.equal(w.parser.error?.code, 'HPE_HEADER_OVERFLOW', `pieces of ${size}`);
+    t.equal(w.parser.error?.offset, l.parser.error?.offset, 'same offset in the failing buffer');
+    t.equal(wr.consumed, lr.consumed);
+  }
+  const fits = collect(createWaferParser, { maxHeaderSize: 100 });
+  fits.parser.execute(input);
+  t.equal(fits.parser.error, null, 'below the limit it parses');
+});
+
+t.test('more than maxHeaderCount fields give HPE_HEADER_OVERFLOW', async (t) => {
+  const fields = Array.from({ length: 4 }, (_, i) => `F${i}: ${i}\r\n`).join('');
+  const { parser, seen } = collect(createWaferParser, { maxHeaderCount: 3 });
+  parser.execute(bin(`GET / HTTP/1.1\r\n${fields}\r\n`));
+  t.equal(parser.error?.code, 'HPE_HEADER_OVERFLOW');
+  t.equal(parser.error?.reason, 'Too many header fields');
+  t.equal(seen.heads.length, 0);
+  const ok = collect(createWaferParser, { maxHeaderCount: 4 });
+  ok.parser.execute(bin(`GET / HTTP/1.1\r\n${fields}\r\n`));
+  t.equal(ok.seen.heads.length, 1);
+});
+
+t.test('a request target longer than maxUrlLength gives HPE_URL_OVERFLOW', async (t) => {
+  const { parser, seen } = collect(createWaferParser, { maxUrlLength: 10 });
+  parser.execute(bin('GET /0123456789 HTTP/1.1\r\n\r\n'));
+  t.equal(parser.error?.code, 'HPE_URL_OVERFLOW');
+  t.equal(seen.heads.length, 0);
+  const ok = collect(createWaferParser, { maxUrlLength: 11 });
+  ok.parser.execute(bin('GET /0123456789 HTTP/1.1\r\n\r\n'));
+  t.equal(ok.seen.heads[0]?.url, '/0123456789');
+});
+
+t.test('chunk extensions past maxChunkExtensionSize give HPE_CHUNK_EXTENSIONS_OVERFLOW', async (t) => {
+  const input = bin(`POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1;${'e'.repeat(30)}=${'v'.repeat(30)}\r\nx\r\n0\r\n\r\n`);
+  const { parser } = collect(createWaferParser, { maxChunkExtensionSize: 40 });
+  parser.execute(input);
+  t.equal(parser.error?.code, 'HPE_CHUNK_EXTENSIONS_OVERFLOW');
+  const ok = collect(createWaferParser, { maxChunkExtensionSize: 60 });
+  ok.parser.execute(input);
+  t.equal(ok.parser.error, null);
+  t.equal(ok.seen.bodies[0], 'x');
+});
+
+t.test('finish() reports a message cut short, and not a complete one', async (t) => {
+  const cut = collect(createWaferParser);
+  cut.parser.execute(bin('PUT / HTTP/1.1\r\nContent-Length: 100\r\n\r\nabc'));
+  t.equal(cut.parser.finish()?.code, 'HPE_INVALID_EOF_STATE');
+  const done = collect(createWaferParser);
+  done.parser.execute(bin('GET / HTTP/1.1\r\n\r\n'));
+  t.equal(done.parser.finish(), null);
+});
+
+t.test('lenient flags are options: obs-fold passes with Lenient.HEADERS', async (t) => {
+  const { parser, seen } = collect(createWaferParser, { lenient: 1 });
+  parser.execute(bin('GET / HTTP/1.1\r\nA: b\r\n c\r\n\r\n'));
+  t.equal(parser.error, null);
+  t.strictSame(seen.heads[0].rawHeaders, ['A', 'b c']);
+});
+
+t.test('reset() forgets an error and parses a new stream', async (t) => {
+  const { parser, seen } = collect(createWaferParser);
+  parser.execute(bin('GEX / HTTP/1.1\r\n\r\n'));
+  t.ok(parser.error);
+  parser.reset();
+  t.equal(parser.error, null);
+  const again = 'GET /again HTTP/1.1\r\n\r\n';
+  t.equal(parser.execute(bin(again)), again.length);
+  t.equal(seen.heads[0].url, '/again');
+});
