@@ -231,10 +231,10 @@ if (opt.scenarios.includes('memory')) {
     let idle;
     try {
       server = await startServer(c, cpus.server);
-      await sleep(1000);
+      await sleep(quick ? 500 : 1000);
       const before = rssKiB(server.pid);
       idle = await openIdle({ port: server.port, n: opt.idle, cpu: cpus.load });
-      await sleep(2000); // let the server settle (allocation bursts, a GC) before reading
+      await sleep(quick ? 1000 : 2000); // let the server settle (allocation bursts, a GC) before reading
       const after = rssKiB(server.pid);
       const ok = idle.ok;
       memory.results[c.id] = {
