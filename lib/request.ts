@@ -18,7 +18,7 @@ export class Request implements WaferRequest {
   rawHeaders: string[];
   httpVersion: string;
   body: Buffer = EMPTY;
-  params: Record<string, string> = {};
+  private _params: Record<string, string> | null = null;
   private _headers: Record<string, string | string[] | undefined> | null = null;
   private readonly source: BodySource;
   /** The body arrives through push()/finish() instead of `body`. */
@@ -37,6 +37,16 @@ export class Request implements WaferRequest {
     this.rawHeaders = head.rawHeaders;
     this.httpVersion = head.versionMajor === 1 && head.versionMinor === 0 ? '1.0' : `${head.versionMajor}.${head.versionMinor}`;
     this.source = source;
+  }
+
+  /** Route parameters; the object is made on first use (most requests never need one). */
+  get params(): Record<string, string> {
+    if (this._params === null) this._params = {};
+    return this._params;
+  }
+
+  set params(value: Record<string, string>) {
+    this._params = value;
   }
 
   get path(): string {

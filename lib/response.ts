@@ -35,15 +35,47 @@ const TYPES: Readonly<Record<string, string>> = {
 };
 
 const JSON_TYPE = 'application/json; charset=utf-8';
+
+// Header names a handler uses are few and repeat on every request: each is checked against
+// the token grammar once and its lower-case form remembered (up to a bound, so hostile names
+// cannot grow the cache without limit).
+const KEYS = new Map<string, string>();
+const MAX_KEYS = 512;
+
+function fieldKey(name: string): string {
+  const known = KEYS.get(name);
+  if (known !== undefined) return known;
+  if (!TOKEN.test(name)) throw new TypeError(`invalid header name: ${JSON.stringify(name)}`);
+  const key = name.toLowerCase();
+  if (KEYS.size < MAX_KEYS) KEYS.set(name, key);
+  return key;
+}
+
+/** No CR, LF or NUL (RFC 9110 §5.5): a field value can never end the head or start a new field. */
+function isFieldValue(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c === 13 || c === 10 || c === 0) return false;
+  }
+  return true;
+}
+
+function indexOfKey(fields: HeaderValue[], key: string): number {
+  for (let i = 0; i < fields.length; i += 3) if (fields[i] === key) return i;
+  return -1;
+}
 const CHUNK_END = '\r\n';
 const LAST_CHUNK = '0\r\n\r\n';
 
 export class Response implements WaferResponse {
   statusCode = 200;
   private _statusMessage = '';
-  /** Lower-cased name → value; names as given in `names`. Allocated on first setHeader. */
-  private fields: Record<string, HeaderValue> | null = null;
-  private names: Record<string, string> | null = null;
+  /**
+   * The handler's fields, flat: [key, name, value, key, name, value, …] with `key` lower-cased.
+   * A handful of fields is searched faster in an array than in a dictionary-mode object, and
+   * nothing is allocated until the first setHeader.
+   */
+  private fields: HeaderValue[] | null = null;
   headersSent = false;
   writableEnded = false;
   /** May the connection carry another request after this one? Decided by the connection, narrowed here. */
@@ -81,38 +113,53 @@ export class Response implements WaferResponse {
 
   setHeader(name: string, value: HeaderValue): this {
     if (this.headersSent) throw new Error('cannot set headers after they are sent');
-    if (!TOKEN.test(name)) throw new TypeError(`invalid header name: ${JSON.stringify(name)}`);
+    const key = fieldKey(name);
     if (typeof value === 'string') {
-      if (BAD_VALUE.test(value)) throw new TypeError(`invalid value for header ${name}`);
+      if (!isFieldValue(value)) throw new TypeError(`invalid value for header ${name}`);
     } else if (typeof value !== 'number') {
-      for (const v of value) if (BAD_VALUE.test(v)) throw new TypeError(`invalid value for header ${name}`);
+      for (const v of value) if (!isFieldValue(v)) throw new TypeError(`invalid value for header ${name}`);
     }
-    if (this.fields === null) {
-      this.fields = Object.create(null) as Record<string, HeaderValue>;
-      this.names = Object.create(null) as Record<string, string>;
+    const fields = this.fields;
+    if (fields === null) {
+      this.fields = [key, name, value];
+      return this;
     }
-    const key = name.toLowerCase();
-    this.fields[key] = value;
-    (this.names as Record<string, string>)[key] = name;
+    const at = indexOfKey(fields, key);
+    if (at === -1) fields.push(key, name, value);
+    else {
+      fields[at + 1] = name;
+      fields[at + 2] = value;
+    }
     return this;
   }
 
   getHeader(name: string): HeaderValue | undefined {
-    return this.fields === null ? undefined : this.fields[name.toLowerCase()];
+    const fields = this.fields;
+    if (fields === null) return undefined;
+    const at = indexOfKey(fields, name.toLowerCase());
+    return at === -1 ? undefined : fields[at + 2];
   }
 
   hasHeader(name: string): boolean {
-    return this.fields !== null && this.fields[name.toLowerCase()] !== undefined;
+    return this.fields !== null && indexOfKey(this.fields, name.toLowerCase()) !== -1;
   }
 
   removeHeader(name: string): this {
     if (this.headersSent) throw new Error('cannot remove headers after they are sent');
-    if (this.fields !== null) {
-      const key = name.toLowerCase();
-      delete this.fields[key];
-      delete (this.names as Record<string, string>)[key];
+    const fields = this.fields;
+    if (fields !== null) {
+      const at = indexOfKey(fields, name.toLowerCase());
+      if (at !== -1) fields.splice(at, 3);
     }
     return this;
+  }
+
+  /** The fields set so far, lower-cased names (for app helpers and tests). */
+  getHeaders(): Record<string, HeaderValue> {
+    const out: Record<string, HeaderValue> = {};
+    const fields = this.fields;
+    if (fields !== null) for (let i = 0; i < fields.length; i += 3) out[fields[i] as string] = fields[i + 2];
+    return out;
   }
 
   /**
@@ -133,7 +180,7 @@ export class Response implements WaferResponse {
 
   json(value: unknown, statusCode?: number): void {
     if (statusCode !== undefined) this.statusCode = statusCode;
-    if (this.fields === null || this.fields['content-type'] === undefined) this.setHeader('Content-Type', JSON_TYPE);
+    if (this.fields === null || indexOfKey(this.fields, 'content-type') === -1) this.setHeader('Content-Type', JSON_TYPE);
     this.end(JSON.stringify(value));
   }
 
@@ -204,18 +251,17 @@ export class Response implements WaferResponse {
     const fields = this.fields;
     let framed = false;
     if (fields !== null) {
-      const names = this.names as Record<string, string>;
-      if (fields['date'] === undefined) head += dateLine();
-      for (const key in fields) {
-        const value = fields[key];
-        if (value === undefined) continue;
+      if (indexOfKey(fields, 'date') === -1) head += dateLine();
+      for (let i = 0; i < fields.length; i += 3) {
+        const key = fields[i] as string;
+        const value = fields[i + 2];
         if (key === 'content-length' || key === 'transfer-encoding') framed = true;
         else if (key === 'connection') {
           // The handler may ask to close; it may not keep open what the connection must close.
           if (/\bclose\b/i.test(String(value))) this.keepAlive = false;
           continue;
         }
-        const name = names[key];
+        const name = fields[i + 1] as string;
         if (typeof value === 'object') for (const v of value) head += name + ': ' + v + '\r\n';
         else head += name + ': ' + value + '\r\n';
       }

@@ -26,15 +26,14 @@ export function statusText(code: number): string {
   return STATUS_TEXT[code] ?? (code < 200 ? 'Informational' : code < 300 ? 'Success' : code < 400 ? 'Redirection' : code < 500 ? 'Client Error' : 'Server Error');
 }
 
-const lines11 = new Map<number, string>();
+// Indexed by code: an array load, not a hash lookup, on every response.
+const lines11: string[] = [];
+for (let code = 100; code < 600; code++) lines11.push(`HTTP/1.1 ${code} ${statusText(code)}\r\n`);
 
 /** `HTTP/1.1 200 OK\r\n` for a code with its default reason, rendered once. */
 export function statusLine(code: number): string {
-  let line = lines11.get(code);
-  if (line === undefined) {
-    line = `HTTP/1.1 ${code} ${statusText(code)}\r\n`;
-    lines11.set(code, line);
-  }
+  const line = code >= 100 && code < 600 ? lines11[code - 100] : undefined;
+  if (line === undefined || !Number.isInteger(code)) throw new RangeError(`invalid status code: ${code}`);
   return line;
 }
 
