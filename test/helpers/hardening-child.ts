@@ -6,12 +6,14 @@
 //   ← 'stats'  → { stats, fds, rss, heap, handles }
 //   ← 'close'  → server.close(), then the IPC channel is dropped: the process must then exit
 //               by itself — anything still holding the event loop (a socket, a timer) is a leak.
-// The handler's behaviour is picked by the request path.
+// The handler's behaviour is picked by the request path (or argv[3] 'echo': always answer).
 import { readdirSync } from 'node:fs';
 import { listen } from '../../lib/index.js';
 import type { WaferRequest, WaferResponse, ServerOptions } from '../../lib/types.js';
 
 const options = JSON.parse(process.argv[2] ?? '{}') as ServerOptions;
+/** 'faults' (default): behaviour by path, below. 'echo': every request answered `ok <body length>`. */
+const mode = process.argv[3] ?? 'faults';
 const warnings: string[] = [];
 process.on('warning', (w) => warnings.push(`${w.name}: ${w.message}`));
 
@@ -20,6 +22,7 @@ const BIG = Buffer.alloc(64 * 1024, 120);
 
 async function handler(req: WaferRequest, res: WaferResponse): Promise<void> {
   const path = req.path;
+  if (mode === 'echo') return res.end(`ok ${req.body.length}`);
   if (path === '/throw') throw new Error('thrown by the handler');
   if (path === '/reject') {
     await sleep(5);

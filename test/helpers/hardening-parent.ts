@@ -39,8 +39,10 @@ export interface ChildOptions {
   nofile?: number;
   /** Extra node flags. */
   execArgv?: string[];
-  /** Run the compiled server (dist/) with plain node instead of the sources through tsx. */
+  /** Run another server script (e.g. compiled, with plain node) instead of hardening-child.ts through tsx. */
   script?: string;
+  /** hardening-child.ts handler mode: 'faults' (by path, default) or 'echo'. */
+  mode?: 'faults' | 'echo';
 }
 
 export function startChild(server: ServerOptions, opts: ChildOptions = {}): Promise<Child> {
@@ -50,6 +52,7 @@ export function startChild(server: ServerOptions, opts: ChildOptions = {}): Prom
     ...(opts.execArgv ?? []),
     opts.script ?? CHILD,
     JSON.stringify(server),
+    opts.mode ?? 'faults',
   ];
   const [cmd, args] = opts.nofile === undefined
     ? [process.execPath, nodeArgs]

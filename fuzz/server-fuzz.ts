@@ -1,0 +1,132 @@
+// Whole-server fuzz over real sockets. The parser fuzz (properties.ts) checks verdicts byte by
+// byte; this checks the server around them: arbitrary streams — valid pipelines, structured
+// malformed requests, mutated and noise bytes (the parser fuzz's generators), cut at random
+// points into separate writes, with or without a FIN — are sent to a live server, and
+//   - every connection ends in a close by the server within the timeouts (short ones here),
+//   - whatever came back is HTTP/1.1 responses with expected statuses, an error answer says
+//     `Connection: close` and nothing follows it,
+//   - the server process (run by the caller under --unhandled-rejections=strict) stays up.
+// Connections run BATCH at a time so a budget takes seconds; fast-check shrinks a failing
+// batch to the stream that fails.
+//
+//   npm run fuzz:server -- --seed 42 --runs 200 --loop poll --parser llhttp   (fuzz/server-run.ts)
+import fc from 'fast-check';
+import net from 'node:net';
+import { anyText } from './properties.js';
+import { cutsFor, splitPlan, type SplitPlan } from './splits.js';
+import { show, toBuffer } from './segments.js';
+import type { ServerOptions } from '../lib/types.js';
+
+/** Server options for a fuzz target: short timeouts so every connection ends soon, small limits. */
+export const FUZZ_SERVER: ServerOptions = {
+  headersTimeout: 300, requestTimeout: 300, keepAliveTimeout: 150,
+  maxBodySize: 4096, maxHeaderSize: 4096, maxUrlLength: 1024, maxHeaderCount: 40,
+};
+/** Longest a connection may stay open: the longest timeout, the sweep's resolution, and slack for a shared machine. */
+const DEADLINE_MS = 300 + 100 + 2500;
+export const BATCH = 16;
+const STATUSES = new Set([100, 200, 400, 408, 413, 414, 417, 431, 501, 505]);
+
+/** Requests a handler gets to answer (the generators' valid pipelines mostly lack Host). */
+const GOOD = [
+  'GET / HTTP/1.1\r\nHost: x\r\n\r\n',
+  'POST /p HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc',
+  'PUT /c HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3;e=1\r\nabc\r\n0\r\nT: 1\r\n\r\n',
+  'GET /close HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+  'GET /old HTTP/1.0\r\n\r\n',
+  'POST /expect HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\nhi',
+];
+const goodPipeline = fc.array(fc.constantFrom(...GOOD), { minLength: 1, maxLength: 4 }).map((list) => list.join(''));
+
+export interface Stream {
+  text: string;
+  plan: SplitPlan;
+  /** Half-close after the last byte. */
+  fin: boolean;
+}
+
+export const stream: fc.Arbitrary<Stream> = fc.record({
+  text: fc.oneof({ weight: 8, arbitrary: anyText }, { weight: 2, arbitrary: goodPipeline }),
+  plan: splitPlan,
+  fin: fc.boolean(),
+});
+
+export interface Outcome {
+  text: string;
+  closedByServer: boolean;
+  ms: number;
+}
+
+/** Send one stream on its own connection; resolve when the server closes it (or at the deadline). */
+export function send(port: number, s: Stream): Promise<Outcome> {
+  return new Promise((resolve) => {
+    const started = Date.now();
+    const chunks: Buffer[] = [];
+    const socket = net.connect(port, '127.0.0.1');
+    socket.setNoDelay(true);
+    let done = false;
+    const finish = (closedByServer: boolean): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      socket.destroy();
+      resolve({ text: Buffer.concat(chunks).toString('latin1'), closedByServer, ms: Date.now() - started });
+    };
+    const timer = setTimeout(() => finish(false), DEADLINE_MS);
+    socket.on('data', (d: Buffer) => chunks.push(d));
+    socket.on('error', () => {}); // a reset after our bytes is a close too
+    socket.on('close', () => finish(true));
+    socket.once('connect', async () => {
+      const bytes = toBuffer(s.text);
+      let at = 0;
+      for (const cut of [...cutsFor(s.plan, bytes.length), bytes.length]) {
+        if (done || cut <= at) continue;
+        socket.write(bytes.subarray(at, cut));
+        at = cut;
+        await new Promise((r) => setImmediate(r)); // separate writes, separate segments
+      }
+      if (s.fin && !done) socket.end();
+    });
+  });
+}
+
+/** What is wrong with an outcome, or null. */
+export function judge(o: Outcome): string | null {
+  if (!o.closedByServer) return `still open after ${o.ms} ms`;
+  if (o.text.length === 0) return null;
+  let pos = 0;
+  let closed = false;
+  while (pos < o.text.length) {
+    if (closed) return `bytes after a Connection: close answer: ${show(o.text.slice(pos, pos + 60))}`;
+    if (!o.text.startsWith('HTTP/1.1 ', pos)) return `not a response at ${pos}: ${show(o.text.slice(pos, pos + 60))}`;
+    const end = o.text.indexOf('\r\n\r\n', pos);
+    if (end === -1) return `a cut response head: ${show(o.text.slice(pos, pos + 60))}`;
+    const head = o.text.slice(pos, end);
+    const status = Number(head.slice(9, 12));
+    if (!STATUSES.has(status)) return `unexpected status ${status}`;
+    const lower = head.toLowerCase();
+    const close = lower.includes('\r\nconnection: close');
+    if (status >= 400 && !close) return `a ${status} without Connection: close`;
+    closed = close;
+    // Bodies: Content-Length (every answer here has one, or none for 1xx / HEAD); skip it.
+    const m = /\r\ncontent-length: *(\d+)/.exec(lower);
+    pos = end + 4;
+    if (m !== null && status >= 200) {
+      const n = Number(m[1]);
+      // A HEAD answer carries the length but no body: only skip a body that is really there.
+      if (!o.text.startsWith('HTTP/1.1 ', pos) || n === 0) pos += n;
+    }
+  }
+  return null;
+}
+
+/** A fast-check property: a batch of streams, sent at once, each judged. */
+export function serverProperty(port: number): fc.IAsyncPropertyWithHooks<[Stream[]]> {
+  return fc.asyncProperty(fc.array(stream, { minLength: 1, maxLength: BATCH }), async (streams) => {
+    const outcomes = await Promise.all(streams.map((s) => send(port, s)));
+    for (let i = 0; i < outcomes.length; i++) {
+      const why = judge(outcomes[i]);
+      if (why !== null) throw new Error(`${why}\n  stream: ${show(streams[i].text)} (${JSON.stringify(streams[i].plan)}, fin ${streams[i].fin})\n  got: ${show(outcomes[i].text.slice(0, 300))}`);
+    }
+  });
+}

@@ -1,0 +1,46 @@
+// `npm run fuzz:server`: the whole-server fuzz (server-fuzz.ts) against a server in a child
+// process under --unhandled-rejections=strict, for each loop × parser, with one seed printed
+// first so a failure can be replayed. After the budget: every connection released, and the
+// process exits by itself once closed.
+//
+//   npm run fuzz:server                                  # 300 batches per kind, fresh seed
+//   npm run fuzz:server -- --seed 42 --runs 2000 --loop poll --parser llhttp
+import fc from 'fast-check';
+import { BATCH, FUZZ_SERVER, serverProperty } from './server-fuzz.js';
+import { startChild } from '../test/helpers/hardening-parent.js';
+import type { LoopKind } from '../lib/types.js';
+import type { ParserKind } from '../parser/types.js';
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+const seed = Number(arg('seed') ?? ((Date.now() ^ (Math.random() * 0x7fffffff)) | 0));
+const numRuns = Number(arg('runs') ?? 300);
+console.log(`server fuzz: seed ${seed}, ${numRuns} batches of up to ${BATCH} connections per server kind`);
+
+for (const loop of (arg('loop') ?? 'edge,poll').split(',') as LoopKind[]) {
+  for (const parser of (arg('parser') ?? 'wafer,llhttp').split(',') as ParserKind[]) {
+    const child = await startChild({ ...FUZZ_SERVER, loop, parser }, { mode: 'echo' });
+    const started = Date.now();
+    try {
+      await fc.assert(serverProperty(child.port), { seed, numRuns, path: arg('path') });
+      let { stats } = await child.stats();
+      for (let i = 0; i < 100 && stats.connections > 0; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        ({ stats } = await child.stats());
+      }
+      if (stats.connections !== 0) throw new Error(`${stats.connections} connections left open`);
+      await child.close();
+      const code = await child.exited(5000);
+      if (code !== 0) throw new Error(`server process exit code ${code}: ${child.stderr()}`);
+      console.log(`${loop}/${parser}: ok in ${((Date.now() - started) / 1000).toFixed(1)} s — ${stats.accepted} connections, ` +
+        `${stats.requests} request heads, ${stats.parseErrors} refused, ${stats.timeouts} timeouts, process exited 0`);
+    } catch (err) {
+      child.kill();
+      console.error(`${loop}/${parser}: FAILED\n${err instanceof Error ? err.message : String(err)}\n${child.stderr()}`);
+      process.exitCode = 1;
+    }
+  }
+}
