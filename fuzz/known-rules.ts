@@ -104,17 +104,31 @@ export const KNOWN_RULES: KnownRule[] = [
   },
 ];
 
-/** The name of the rule that explains why these traces differ, or null. */
+/**
+ * The name(s) of the rule(s) that explain why these traces differ, or null. Variants are tried
+ * one at a time and then all together (a case may hold, say, both a TAB and an empty
+ * Transfer-Encoding); the direct checks run on the original traces and on the combined variant's.
+ */
 export function explainedBy(
   text: string, oracle: Trace, ours: Trace, rerun: (variant: string) => [Trace, Trace],
 ): string | null {
+  for (const rule of KNOWN_RULES) if (rule.explains?.(text, oracle, ours)) return rule.name;
+  let combined = text;
+  const applied: string[] = [];
   for (const rule of KNOWN_RULES) {
-    if (rule.explains?.(text, oracle, ours)) return rule.name;
     const v = rule.variant?.(text);
-    if (v != null) {
-      const [a, b] = rerun(v);
-      if (diffTraces(a, b, 'differential') === null) return rule.name;
+    if (v == null) continue;
+    const [a, b] = rerun(v);
+    if (diffTraces(a, b, 'differential') === null) return rule.name;
+    const vc = rule.variant!(combined);
+    if (vc != null) {
+      combined = vc;
+      applied.push(rule.name);
     }
   }
+  if (applied.length === 0) return null;
+  const [a, b] = rerun(combined);
+  if (diffTraces(a, b, 'differential') === null) return applied.join(' + ');
+  for (const rule of KNOWN_RULES) if (rule.explains?.(combined, a, b)) return [...applied, rule.name].join(' + ');
   return null;
 }
