@@ -90,6 +90,19 @@ t.test('SIGTERM to the primary closes every worker and exits 0 within 10 s', asy
   for (const pid of pids) t.notOk(isRunning(pid), `worker ${pid} is gone`);
 });
 
+t.test('Ctrl-C (SIGINT to the whole process group) closes everything once and exits 0', async (t) => {
+  const w = (p = runWafer(['pid.js'], { HOST: '127.0.0.1', PORT: '0', WORKERS: '2' }, dir, true));
+  const port = await listeningPort(w, 30_000);
+  const m = w.stdout().match(/workers: pids ([\d ]+)\)/);
+  const pids = m![1]!.split(' ').map(Number);
+  await answeringPids(port, 2);
+  process.kill(-w.child.pid!, 'SIGINT');
+  t.equal(await w.exited(10_000), 0);
+  t.notMatch(w.stderr(), /forced exit|died/, 'no worker mistook the second notice for a second Ctrl-C');
+  await new Promise((r) => setTimeout(r, 200));
+  for (const pid of pids) t.notOk(isRunning(pid), `worker ${pid} is gone`);
+});
+
 t.test('a restart storm stops the primary with exit 1 instead of forking forever', async (t) => {
   const w = (p = runWafer(['storm.js'], { HOST: '127.0.0.1', PORT: '0', WORKERS: '2' }, dir));
   const port = await listeningPort(w, 30_000);
