@@ -71,14 +71,27 @@ export const KNOWN_RULES: KnownRule[] = [
     name: 'lengths past 2^53-1',
     why: 'RFC 9110 §8.6 asks for no precision loss in a length; our parser rejects a Content-Length or chunk size above '
       + '2^53-1 (HPE_INVALID_CONTENT_LENGTH / HPE_INVALID_CHUNK_SIZE) where llhttp accepts up to 2^64-1. Explains a case '
-      + 'when ours stops with that code on such a number and saw the same events as llhttp up to there.',
+      + 'when ours stops with that code on such a number (or, in the body of an upgrade request, stops there as an '
+      + 'upgrade, as Node does on any error once the upgrade head is through) and saw the same events as llhttp up to there.',
     explains(text, oracle, ours) {
+      // Ours stops there with the length error — or, after an upgrade head, as an upgrade
+      // (Node's binding turns any error after an upgrade head into the end of HTTP).
       const code = ours.error?.code;
-      if (code !== 'HPE_INVALID_CONTENT_LENGTH' && code !== 'HPE_INVALID_CHUNK_SIZE') return false;
-      if (oracle.error?.code === code && oracle.error.offset === ours.error!.offset) return false;
-      const digits = digitsAround(text, ours.error!.offset);
+      let at: number;
+      let hex: boolean;
+      if (code === 'HPE_INVALID_CONTENT_LENGTH' || code === 'HPE_INVALID_CHUNK_SIZE') {
+        if (oracle.error?.code === code && oracle.error.offset === ours.error!.offset) return false;
+        at = ours.error!.offset;
+        hex = code === 'HPE_INVALID_CHUNK_SIZE';
+      } else if (ours.error === null && ours.upgradeAt >= 0 && ours.upgradeAt !== oracle.upgradeAt) {
+        at = ours.upgradeAt;
+        hex = true;
+      } else {
+        return false;
+      }
+      const digits = digitsAround(text, at);
       if (digits.length === 0) return false;
-      const value = code === 'HPE_INVALID_CHUNK_SIZE' ? BigInt('0x' + digits) : /^[0-9]+$/.test(digits) ? BigInt(digits) : 0n;
+      const value = hex ? BigInt('0x' + digits) : /^[0-9]+$/.test(digits) ? BigInt(digits) : 0n;
       return value > MAX_SAFE && isPrefix(ours.events, oracle.events);
     },
   },
