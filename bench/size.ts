@@ -165,6 +165,7 @@ const who = ['node-http', 'fastify', 'wafer-edge', 'wafer-poll'];
 const rss: Record<string, Rss> = {};
 for (const id of who) {
   const c = CONTENDERS.find((x: { id: string }) => x.id === id);
+  if (c === undefined) throw new Error(`bench/contenders.js has no ${id}`);
   const samples: Rss[] = [];
   for (let r = 0; r < rounds; r++) {
     const server = await startServer(c, null);
