@@ -67,7 +67,7 @@ export function validateHead(head: RequestHead): number {
 
 /**
  * The status for a Transfer-Encoding list: 0 when it is exactly `chunked` (possibly after
- * codings), 400 when chunked is not last or appears twice (RFC 9112 §6.3 ¶4, §7), 501 when a
+ * codings), 400 when chunked is not last or appears twice (RFC 9112 §6.3 ¶4, §6.1), 501 when a
  * coding other than chunked precedes it (RFC 9112 §6.1: we decode none).
  */
 function codingsStatus(te: string): number {
@@ -81,7 +81,7 @@ function codingsStatus(te: string): number {
     const semi = item.indexOf(';');
     const name = trimOws(semi === -1 ? item : item.slice(0, semi));
     if (!isToken(name)) return 400;
-    if (name.toLowerCase() === 'chunked') return 400; // chunked applied more than once (§7)
+    if (name.toLowerCase() === 'chunked') return 400; // chunked applied more than once (§6.1)
     unknown = true;
   }
   return unknown ? 501 : 0;

@@ -72,6 +72,7 @@ export const CASES: Case[] = [
   ['chunk-size-negative', 'a signed chunk size is refused', chunked('-3\r\nabc\r\n0\r\n\r\n'), 400],
   ['chunk-size-0x', 'a 0x-prefixed chunk size is refused', chunked('0x3\r\nabc\r\n0\r\n\r\n'), 400],
   ['chunk-no-crlf', 'chunk data not followed by CRLF is refused', chunked('3\r\nabcX\r\n0\r\n\r\n'), 400],
+  ['chunk-ext-limit', 'chunk extensions over maxChunkExtensionSize are too large', chunked(`3;${'e'.repeat(20_000)}\r\nabc\r\n0\r\n\r\n`), 413],
   ['chunk-trailers', 'trailer fields are accepted', chunked('3\r\nabc\r\n0\r\nX-T: 1\r\n\r\n'), { body: 'POST / 3' }],
   ['chunk-bad-trailer', 'a malformed trailer field is refused', chunked('3\r\nabc\r\n0\r\nX T: 1\r\n\r\n'), 400],
   // Whitespace and control bytes (RFC 9112 §2.2, §5.1, §5.2; RFC 9110 §5.5)
