@@ -3,11 +3,11 @@
 // meet the handler, and their responses leave strictly in request order — batched into one
 // write per drain of the socket.
 import type { Socket } from 'node:net';
-import { createParser } from '../parser/index.js';
 import { statusForError } from '../parser/errors.js';
-import type { RequestHead, RequestParser, RequestSink } from '../parser/types.js';
+import type { RequestHead, RequestSink } from '../parser/types.js';
 import { errorStatus } from './http-error.js';
 import { addSize, growCapacity } from './limits.js';
+import type { Lease } from './parser-pool.js';
 import { Request, type BodySource } from './request.js';
 import { Response, type ResponseSink } from './response.js';
 import { validateHead } from './validate.js';
@@ -24,12 +24,24 @@ export const enum Phase {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+// Each socket points at its Connection, so socket events can go to shared functions instead of
+// closures made per connection (memory per idle connection; see README "Admission and C10K").
+const kConn = Symbol('wafer.connection');
+type OwnedSocket = Socket & { [kConn]: Connection };
+
+/** The Connection a socket belongs to (set by the Connection's constructor). */
+export function connectionOf(socket: Socket): Connection {
+  return (socket as OwnedSocket)[kConn];
+}
+
 const CONTINUE = 'HTTP/1.1 100 Continue\r\n\r\n';
 
 export class Connection implements RequestSink, ResponseSink, BodySource {
   readonly socket: Socket;
   private readonly core: ServerCore;
-  private parser: RequestParser | null = null;
+  /** A parser lent by the server's pool while a message is being read (null between messages). */
+  private lease: Lease | null = null;
   /** Responses not yet fully written, oldest first; only queue[0] may write to the socket. */
   private queue: Response[] | null = null;
   /** The request whose head/body the parser is delivering now. */
@@ -70,6 +82,7 @@ export class Connection implements RequestSink, ResponseSink, BodySource {
     this.socket = socket;
     this.core = core;
     this.phaseStart = now;
+    (socket as OwnedSocket)[kConn] = this;
   }
 
   // ---------------------------------------------------------------- input (from a loop)
@@ -86,15 +99,20 @@ export class Connection implements RequestSink, ResponseSink, BodySource {
       this.phase = Phase.Head;
       this.phaseStart = this.core.now;
     }
-    let parser = this.parser;
-    if (parser === null) parser = this.parser = createParser(this.core.parserKind, this, this.core.parserOptions);
+    let lease = this.lease;
+    if (lease === null) lease = this.lease = this.core.parsers.acquire(this);
+    const parser = lease.parser;
     parser.execute(data);
     const err = parser.error;
-    if (err !== null && !this.closing) {
-      this.fail(statusForError(err.code, err.reason));
+    if (err !== null) {
+      if (!this.closing) this.fail(statusForError(err.code, err.reason));
     } else if (parser.upgraded) {
       // The parser stopped after an Upgrade/CONNECT head (onHead made it the last request).
       this.closing = true;
+    } else if (parser.idle === true && this.reading === null) {
+      // Between messages: the parser goes back to the pool until the next byte arrives.
+      this.lease = null;
+      this.core.parsers.release(lease);
     }
   }
 
@@ -127,8 +145,8 @@ export class Connection implements RequestSink, ResponseSink, BodySource {
       if (this.isQueueEmpty()) this.finishClose();
       return;
     }
-    const parser = this.parser;
-    const err = parser !== null ? parser.finish() : null;
+    const lease = this.lease;
+    const err = lease !== null ? lease.parser.finish() : null;
     if (err !== null || this.reading !== null) {
       // The message was cut short: nobody is left to answer.
       const res = this.reading;
@@ -519,6 +537,11 @@ export class Connection implements RequestSink, ResponseSink, BodySource {
     this.reading = null;
     this.queue = null;
     this.body = EMPTY;
+    const lease = this.lease;
+    if (lease !== null) {
+      this.lease = null;
+      this.core.parsers.release(lease); // kept only if it stands between messages
+    }
     this.onDrain();
     this.core.release(this);
   }

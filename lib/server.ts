@@ -7,7 +7,8 @@ import { Lenient, type ParserKind, type ParserOptions } from '../parser/types.js
 import { edge } from '../loop/edge.js';
 import { poll } from '../loop/poll.js';
 import type { LoopStrategy } from '../loop/types.js';
-import { Connection, Phase } from './connection.js';
+import { Connection, Phase, connectionOf } from './connection.js';
+import { ParserPool } from './parser-pool.js';
 import { dateLine } from './date.js';
 import { DEFAULT_LIMITS, isSize, resolveLimits, type Limits } from './limits.js';
 import type { Handler, LoopKind, ServerOptions, ServerStats, WaferServer } from './types.js';
@@ -36,8 +37,7 @@ export const DEFAULT_OPTIONS = {
 export interface ServerCore {
   readonly handler: Handler;
   readonly limits: Limits;
-  readonly parserKind: ParserKind;
-  readonly parserOptions: ParserOptions;
+  readonly parsers: ParserPool;
   readonly streamBody: boolean;
   readonly loop: LoopStrategy;
   readonly counters: ServerStats;
@@ -60,11 +60,24 @@ function timeoutOption(options: ServerOptions, name: 'headersTimeout' | 'request
 
 function ignore(): void {}
 
+function onSocketEnd(this: Socket): void {
+  connectionOf(this).onEnd();
+}
+
+function onSocketDrain(this: Socket): void {
+  connectionOf(this).onDrain();
+}
+
+function onSocketClose(this: Socket): void {
+  connectionOf(this).onClose();
+}
+
 export class Server implements ServerCore, WaferServer {
   readonly handler: Handler;
   readonly limits: Limits;
   readonly parserKind: ParserKind;
   readonly parserOptions: ParserOptions;
+  readonly parsers: ParserPool;
   readonly streamBody: boolean;
   readonly loop: LoopStrategy;
   readonly counters: ServerStats;
@@ -104,6 +117,7 @@ export class Server implements ServerCore, WaferServer {
       maxUrlLength: this.limits.maxUrlLength,
       maxChunkExtensionSize: this.limits.maxChunkExtensionSize,
     };
+    this.parsers = new ParserPool(this.parserKind, this.parserOptions);
     this.streamBody = options.streamBody === true;
     const maxConns = options.maxConns ?? DEFAULT_OPTIONS.maxConns;
     if (!isSize(maxConns) || maxConns === 0) throw new RangeError(`maxConns must be a positive integer, got ${maxConns}`);
@@ -168,10 +182,11 @@ export class Server implements ServerCore, WaferServer {
     const conn = new Connection(socket, this, this.now);
     this.conns.add(conn);
     this.counters.connections = this.conns.size;
+    // Shared listeners, no closure per connection.
     socket.on('error', ignore); // resets and EPIPE end in 'close'; nothing else to do
-    socket.on('end', () => conn.onEnd());
-    socket.on('drain', () => conn.onDrain());
-    socket.on('close', () => conn.onClose());
+    socket.on('end', onSocketEnd);
+    socket.on('drain', onSocketDrain);
+    socket.on('close', onSocketClose);
     this.loop.attach(conn);
   }
 

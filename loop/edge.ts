@@ -2,16 +2,20 @@
 // completely, every complete pipelined request in it is answered, and the responses of that
 // drain leave in one write (Connection batches between beginBatch and endBatch). The stream
 // flows on its own; Node reads up to 64 KiB per event.
-import type { Connection } from '../lib/connection.js';
+import type { Socket } from 'node:net';
+import { connectionOf, type Connection } from '../lib/connection.js';
 import type { LoopStrategy } from './types.js';
 
+// One listener shared by every socket: nothing allocated per connection or per request.
+function onData(this: Socket, chunk: Buffer): void {
+  const conn = connectionOf(this);
+  conn.beginBatch();
+  conn.feed(chunk);
+  conn.endBatch();
+}
+
 function attach(conn: Connection): void {
-  // One listener per connection, none per request.
-  conn.socket.on('data', (chunk: Buffer) => {
-    conn.beginBatch();
-    conn.feed(chunk);
-    conn.endBatch();
-  });
+  conn.socket.on('data', onData);
 }
 
 function pause(conn: Connection): void {

@@ -2,7 +2,8 @@
 // pulls with read() until the stream is empty, feeding each chunk to the connection, and the
 // responses of that pass leave in one write. Flow control is simply not pulling: unread bytes
 // stay in the stream's buffer and then in the kernel (TCP backpressure).
-import type { Connection } from '../lib/connection.js';
+import type { Socket } from 'node:net';
+import { connectionOf, type Connection } from '../lib/connection.js';
 import type { LoopStrategy } from './types.js';
 
 
@@ -17,8 +18,12 @@ function drain(conn: Connection): void {
   conn.endBatch();
 }
 
+function onReadable(this: Socket): void {
+  drain(connectionOf(this));
+}
+
 function attach(conn: Connection): void {
-  conn.socket.on('readable', () => drain(conn));
+  conn.socket.on('readable', onReadable);
 }
 
 function pause(conn: Connection): void {

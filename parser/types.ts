@@ -72,6 +72,12 @@ export interface RequestParser {
   finish(): ParseError | null;
   readonly error: ParseError | null;
   readonly upgraded: boolean;
+  /**
+   * Optional: true when the parser stands between messages (llhttp's finish state SAFE: no byte
+   * of a next message consumed). A connection may then drop the parser while it idles and start
+   * a fresh one on the next byte (memory per idle keep-alive connection).
+   */
+  readonly idle?: boolean;
   /** Forget all state: ready for a new stream. */
   reset(): void;
 }

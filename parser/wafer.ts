@@ -3,12 +3,16 @@
 // behaviour of parser/llhttp.ts (Node's llhttp binding) — same heads, same body bytes, same
 // error codes — so the two can be fuzzed against each other, without crossing into C++.
 //
-// Strings are made once per head (latin1, as Node does); body pieces are views into the
-// buffer passed to execute(). Header bytes are counted the way Node counts them (request
+// Strings are made once per head (latin1, as Node does): while the head's bytes are in the
+// buffer being parsed, the parser only notes where the target, names and values lie; at the
+// end of the head it makes one string of the whole head and cuts the others from it (V8
+// substrings, no copies through C++). A head cut by a chunk boundary has what it holds so
+// far turned into strings before execute() returns, so no buffer is kept between calls.
+// Body pieces are views into the buffer passed to execute(). Header bytes are counted the way Node counts them (request
 // target, field names and values) and checked against the limits of lib/limits.ts.
 import { DEFAULT_LIMITS } from '../lib/limits.js';
 import type { ParseError } from './errors.js';
-import { E, ERROR_NAMES, F, METHODS, RequestMachine, type CbResult, type MachineCallbacks } from './machine.js';
+import { E, ERROR_NAMES, F, FINISH_SAFE, METHODS, RequestMachine, type CbResult, type MachineCallbacks } from './machine.js';
 import type { ParserOptions, RequestHead, RequestParser, RequestSink } from './types.js';
 
 interface Latin1Buffer extends Buffer {
@@ -35,12 +39,16 @@ export class WaferParser implements RequestParser, MachineCallbacks {
   private readonly maxHeaderCount: number;
   private readonly maxUrlLength: number;
   private readonly maxChunkExtensionSize: number;
-  // The head being read.
-  private url = '';
+  // The head being read, as items: 0 is the request target, then name, value, name, value…
+  // An item is a range [start, end) of `buf` (str null) or, once cut by a chunk boundary or
+  // folded, a string.
+  private buf: Buffer | null = null;
+  private items = 0;
+  private readonly iStart: number[] = [];
+  private readonly iEnd: number[] = [];
+  private readonly iStr: (string | null)[] = [];
+  private ranges = 0;
   private urlLength = 0;
-  private rawHeaders: string[] = [];
-  private field = '';
-  private value = '';
   private fieldOpen = false;
   private valueOpen = false;
   private headDone = false;
@@ -49,6 +57,11 @@ export class WaferParser implements RequestParser, MachineCallbacks {
   private chunkExtensionBytes = 0;
   private limitError: ParseError | null = null;
   private upgradeNext = false;
+
+  /** Between messages, nothing pending (RequestParser.idle). */
+  get idle(): boolean {
+    return this.error === null && !this.upgraded && this.machine.finishState === FINISH_SAFE;
+  }
 
   constructor(sink: RequestSink, options: ParserOptions = {}) {
     this.sink = sink;
@@ -66,7 +79,11 @@ export class WaferParser implements RequestParser, MachineCallbacks {
       return 0;
     }
     const m = this.machine;
+    this.buf = data;
     const code = m.execute(data, 0, data.length);
+    // Ranges must not outlive the buffer they point into.
+    if (this.ranges !== 0) this.rangesToStrings();
+    this.buf = null;
     if (code === 0) return data.length;
     if (this.limitError !== null) {
       this.limitError.offset = m.errorPos;
@@ -127,12 +144,54 @@ export class WaferParser implements RequestParser, MachineCallbacks {
     return this.headerBytes >= this.maxHeaderSize;
   }
 
+  /** A new item of the head, starting as a range of the current buffer. */
+  private open(start: number, end: number): void {
+    const i = this.items++;
+    this.iStart[i] = start;
+    this.iEnd[i] = end;
+    this.iStr[i] = null;
+    this.ranges++;
+  }
+
+  /** More bytes of item `i`: extend its range when contiguous, else go over to a string. */
+  private extend(i: number, buf: Buffer, start: number, end: number): void {
+    const str = this.iStr[i];
+    if (str === null && this.iEnd[i] === start) {
+      this.iEnd[i] = end;
+      return;
+    }
+    const piece = (buf as Latin1Buffer).latin1Slice(start, end);
+    if (str === null) {
+      this.iStr[i] = (buf as Latin1Buffer).latin1Slice(this.iStart[i], this.iEnd[i]) + piece;
+      this.ranges--;
+    } else {
+      this.iStr[i] = str + piece;
+    }
+  }
+
+  /** Turn every range into a string (one slice of the buffer, cut up). */
+  private rangesToStrings(): void {
+    const buf = this.buf as Latin1Buffer;
+    let lo = Infinity;
+    let hi = 0;
+    for (let i = 0; i < this.items; i++) {
+      if (this.iStr[i] !== null) continue;
+      if (this.iStart[i] < lo) lo = this.iStart[i];
+      if (this.iEnd[i] > hi) hi = this.iEnd[i];
+    }
+    const all = buf.latin1Slice(lo, hi);
+    for (let i = 0; i < this.items; i++) {
+      if (this.iStr[i] === null) this.iStr[i] = all.substring(this.iStart[i] - lo, this.iEnd[i] - lo);
+    }
+    this.ranges = 0;
+  }
+
   // ---- MachineCallbacks ----
 
   onMessageBegin(): CbResult {
-    this.url = '';
+    this.items = 0;
+    this.ranges = 0;
     this.urlLength = 0;
-    this.rawHeaders = [];
     this.fieldOpen = false;
     this.valueOpen = false;
     this.headDone = false;
@@ -142,8 +201,8 @@ export class WaferParser implements RequestParser, MachineCallbacks {
 
   onUrl(buf: Buffer, start: number, end: number): CbResult {
     if (this.countHeader(end - start)) return this.overflow('HPE_HEADER_OVERFLOW', 'Header overflow');
-    const s = (buf as Latin1Buffer).latin1Slice(start, end);
-    this.url = this.urlLength === 0 ? s : this.url + s;
+    if (this.urlLength === 0) this.open(start, end);
+    else this.extend(0, buf, start, end);
     this.urlLength += end - start;
     return 0;
   }
@@ -151,43 +210,76 @@ export class WaferParser implements RequestParser, MachineCallbacks {
   onHeaderField(buf: Buffer, start: number, end: number): CbResult {
     if (this.countHeader(end - start)) return this.overflow('HPE_HEADER_OVERFLOW', 'Header overflow');
     if (this.headDone) return 0; // trailer fields: counted, not kept
-    const s = (buf as Latin1Buffer).latin1Slice(start, end);
     if (this.fieldOpen) {
-      this.field += s;
+      this.extend(this.items - 1, buf, start, end);
     } else {
-      this.field = s;
+      if (this.items === 0) this.open(start, start); // (no target: HTTP/0.9 cannot get here, but be safe)
+      this.open(start, end);
       this.fieldOpen = true;
     }
     return 0;
   }
 
   onHeaderFieldComplete(): CbResult {
-    if (this.headDone) return 0;
-    this.rawHeaders.push(this.field);
     this.fieldOpen = false;
     this.valueOpen = false;
-    this.value = '';
     return 0;
   }
 
   onHeaderValue(buf: Buffer, start: number, end: number): CbResult {
     if (this.countHeader(end - start)) return this.overflow('HPE_HEADER_OVERFLOW', 'Header overflow');
     if (this.headDone) return 0;
-    const s = (buf as Latin1Buffer).latin1Slice(start, end);
     if (this.valueOpen) {
-      this.value += s;
+      this.extend(this.items - 1, buf, start, end);
     } else {
-      this.value = s;
+      this.open(start, end);
       this.valueOpen = true;
     }
     return 0;
   }
 
   onHeaderValueComplete(): CbResult {
-    if (this.headDone) return 0;
-    this.rawHeaders.push(trimOws(this.value));
     this.valueOpen = false;
     return 0;
+  }
+
+  /** The request target and raw headers as strings; values right-trimmed as Node hands them over. */
+  private strings(): [string, string[]] {
+    const n = this.items;
+    const buf = this.buf as Latin1Buffer;
+    const raw: string[] = new Array(n > 0 ? n - 1 : 0);
+    let all = '';
+    let lo = 0;
+    if (this.ranges !== 0) {
+      lo = Infinity;
+      let hi = 0;
+      for (let i = 0; i < n; i++) {
+        if (this.iStr[i] !== null) continue;
+        if (this.iStart[i] < lo) lo = this.iStart[i];
+        if (this.iEnd[i] > hi) hi = this.iEnd[i];
+      }
+      all = buf.latin1Slice(lo, hi);
+    }
+    let url = '';
+    for (let i = 0; i < n; i++) {
+      const str = this.iStr[i];
+      let v: string;
+      if (str === null) {
+        const s = this.iStart[i];
+        let e = this.iEnd[i];
+        if (i > 0 && (i & 1) === 0) {
+          while (e > s && (buf[e - 1] === 32 || buf[e - 1] === 9)) e--;
+        }
+        v = all.substring(s - lo, e - lo);
+      } else {
+        v = i > 0 && (i & 1) === 0 ? trimOws(str) : str;
+      }
+      if (i === 0) url = v;
+      else raw[i - 1] = v;
+    }
+    this.ranges = 0;
+    this.items = 0;
+    return [url, raw];
   }
 
   onHeadersComplete(): CbResult {
@@ -197,15 +289,16 @@ export class WaferParser implements RequestParser, MachineCallbacks {
     // Checked once the head is whole, as the llhttp backend does (both are bounded by
     // maxHeaderSize meanwhile).
     if (this.urlLength > this.maxUrlLength) return this.overflow('HPE_URL_OVERFLOW', 'Request target too long');
-    if (this.rawHeaders.length / 2 > this.maxHeaderCount) return this.overflow('HPE_HEADER_OVERFLOW', 'Too many header fields');
+    if ((this.items - 1) / 2 > this.maxHeaderCount) return this.overflow('HPE_HEADER_OVERFLOW', 'Too many header fields');
+    const [url, rawHeaders] = this.strings();
     const flags = m.flags;
     const chunked = (flags & F.CHUNKED) !== 0;
     const head: RequestHead = {
       method: METHODS[m.method],
-      url: this.url,
+      url,
       versionMajor: m.httpMajor,
       versionMinor: m.httpMinor,
-      rawHeaders: this.rawHeaders,
+      rawHeaders,
       contentLength: !chunked && (flags & F.CONTENT_LENGTH) !== 0 ? m.contentLength : -1,
       chunked,
       keepAlive: m.shouldKeepAlive(),

@@ -1,0 +1,57 @@
+// Parsers lent to connections only while a message is being read. A keep-alive connection
+// spends most of its life between requests; between messages a parser holds nothing worth
+// keeping (RequestParser.idle), so it goes back to a small free list and the next arrival on
+// any connection takes it. 10,000 idle connections then hold no parser at all, and a busy one
+// reuses the same parser request after request without allocating.
+import { createParser } from '../parser/index.js';
+import type { ParserKind, ParserOptions, RequestHead, RequestParser, RequestSink } from '../parser/types.js';
+
+/**
+ * A parser's sink is fixed when it is made; the relay is that sink and forwards to whichever
+ * connection holds the lease now.
+ */
+export class Lease implements RequestSink {
+  readonly parser: RequestParser;
+  target: RequestSink | null = null;
+
+  constructor(kind: ParserKind, options: ParserOptions) {
+    this.parser = createParser(kind, this, options);
+  }
+
+  onHead(head: RequestHead): void {
+    (this.target as RequestSink).onHead(head);
+  }
+
+  onBody(chunk: Buffer): void {
+    (this.target as RequestSink).onBody(chunk);
+  }
+
+  onMessageComplete(): void {
+    (this.target as RequestSink).onMessageComplete();
+  }
+}
+
+export class ParserPool {
+  private readonly free: Lease[] = [];
+
+  constructor(
+    private readonly kind: ParserKind,
+    private readonly options: ParserOptions,
+    /** Free parsers kept for reuse; more are dropped (a burst does not pin memory). */
+    private readonly maxFree = 128,
+  ) {}
+
+  acquire(sink: RequestSink): Lease {
+    const lease = this.free.pop() ?? new Lease(this.kind, this.options);
+    lease.target = sink;
+    return lease;
+  }
+
+  /** Give a parser back; only one standing between messages can serve another connection. */
+  release(lease: Lease): void {
+    lease.target = null;
+    if (this.free.length >= this.maxFree || lease.parser.idle !== true) return;
+    lease.parser.reset();
+    this.free.push(lease);
+  }
+}
