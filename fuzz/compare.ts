@@ -13,29 +13,18 @@ export const NORMALISATIONS = [
     + "Node's header-size check fires from span callbacks whose position depends on buffer boundaries",
   'the known rules of known-rules.ts (llhttp 9.4 TABs, llhttp 9.4.3 empty Transfer-Encoding, lengths past 2^53-1): a case '
     + 'whose traces differ passes when a rule explains the difference; each such pass is counted and printed',
-  "an oracle head whose method is missing (the RTSP-only methods such as ANNOUNCE, which llhttp parses with an RTSP version "
-    + "but Node's method table does not name): the method field is not compared",
 ];
 
-function headFields(ev: string): unknown[] | null {
-  return ev.charCodeAt(0) === 72 /* H */ ? (JSON.parse(ev.slice(2)) as unknown[]) : null;
-}
-
 /**
- * How two traces are compared: `differential` applies every NORMALISATIONS entry; `split`
- * only lets limit-error offsets differ (our parser, like Node's binding, counts header and
- * extension bytes per span, so the byte where a limit is noticed depends on where the current
- * buffer ends — the code does not); `exact` forgives nothing.
+ * How two traces are compared: `differential` applies NORMALISATIONS; `split` only lets
+ * limit-error offsets differ (our parser, like Node's binding, counts header and extension
+ * bytes per span, so the byte where a limit is noticed depends on where the current buffer
+ * ends — the code does not); `exact` forgives nothing.
  */
 export type Mode = 'differential' | 'split' | 'exact';
 
-function eventsEqual(oracle: string, ours: string, mode: Mode): boolean {
-  if (oracle === ours) return true;
-  if (mode !== 'differential') return false;
-  const a = headFields(oracle);
-  const b = headFields(ours);
-  if (a === null || b === null || a[0] !== null) return false;
-  return JSON.stringify(a.slice(1)) === JSON.stringify(b.slice(1));
+function eventsEqual(oracle: string, ours: string): boolean {
+  return oracle === ours;
 }
 
 function clip(s: string | undefined): string {
@@ -54,7 +43,7 @@ export function diffTraces(oracle: Trace, ours: Trace, mode: Mode, names = ['llh
   }
   const n = Math.max(oracle.events.length, ours.events.length);
   for (let i = 0; i < n; i++) {
-    if (!eventsEqual(oracle.events[i] ?? '', ours.events[i] ?? '', mode) || (oracle.events[i] === undefined) !== (ours.events[i] === undefined)) {
+    if (!eventsEqual(oracle.events[i] ?? '', ours.events[i] ?? '') || (oracle.events[i] === undefined) !== (ours.events[i] === undefined)) {
       return `event #${i} differs:\n  ${na}: ${clip(oracle.events[i])}\n  ${nb}: ${clip(ours.events[i])}`;
     }
   }

@@ -22,6 +22,12 @@ const common = require('_http_common') as {
   methods: string[];
 };
 const { HTTPParser, methods } = common;
+// `methods` lists llhttp's HTTP methods, which number 0-33 in llhttp's enum too; past that the
+// enum goes on with PRI, the RTSP methods and QUERY (46), which `methods` lists at 34.
+const LLHTTP_METHODS = methods.slice(0, 34).concat([
+  'PRI', 'DESCRIBE', 'ANNOUNCE', 'SETUP', 'PLAY', 'PAUSE', 'TEARDOWN', 'GET_PARAMETER', 'SET_PARAMETER', 'REDIRECT',
+  'RECORD', 'FLUSH', 'QUERY',
+]);
 
 /** The error Node's execute() returns, in wafer's shape; offset is relative to this buffer. */
 function toParseError(err: { code: string; reason: string; bytesParsed: number }): ParseError {
@@ -92,7 +98,7 @@ export class LlhttpParser implements RequestParser {
       if (chunked) contentLength = -1;
       if (upgrade) this.upgradePending = true;
       this.sink.onHead({
-        method: methods[method], url: target, versionMajor: major, versionMinor: minor,
+        method: LLHTTP_METHODS[method], url: target, versionMajor: major, versionMinor: minor,
         rawHeaders: raw, contentLength, chunked, keepAlive, upgrade,
       });
       return 0;
