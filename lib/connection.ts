@@ -62,6 +62,8 @@ export class Connection implements RequestSink, ResponseSink, BodySource {
   private outBytes = 0;
   /** Reading is paused because too many requests are in flight (or a body stream is full). */
   private pausedByUs = false;
+  /** Reading stays paused until the socket drains: the client is not reading its answers. */
+  private waitingForDrain = false;
   /** No more requests will be read: a close is pending after the queued responses. */
   closing = false;
   /** The socket has been ended (FIN sent) or destroyed. */
@@ -364,7 +366,16 @@ export class Connection implements RequestSink, ResponseSink, BodySource {
   private enqueue(res: Response): void {
     if (this.queue === null) this.queue = [res];
     else this.queue.push(res);
-    if (this.queue.length >= this.core.limits.maxPipeline) this.pause();
+    if (this.queue.length >= this.core.limits.maxPipeline || this.outputBacklogged()) this.pause();
+  }
+
+  /**
+   * Answers not yet taken by the client fill the socket past highWaterMark. Then no more
+   * requests are read, or a client that pipelines and never reads would make the server
+   * buffer answers without bound (hardening: test/hardening-faults.test.ts).
+   */
+  private outputBacklogged(): boolean {
+    return this.socket.writableLength + this.outBytes >= this.core.limits.highWaterMark;
   }
 
   private isQueueEmpty(): boolean {
@@ -420,6 +431,17 @@ export class Connection implements RequestSink, ResponseSink, BodySource {
     if (queue !== null && queue.length >= this.core.limits.maxPipeline) return;
     const reading = this.reading;
     if (reading !== null && !reading.writableEnded && (reading.req as Request).buffered > this.core.limits.highWaterMark) return;
+    if (this.outputBacklogged()) {
+      // The write that filled the socket returned false, so 'drain' will come.
+      if (!this.waitingForDrain) {
+        this.waitingForDrain = true;
+        this.socket.once('drain', () => {
+          this.waitingForDrain = false;
+          this.resume();
+        });
+      }
+      return;
+    }
     this.pausedByUs = false;
     this.core.loop.resume(this);
   }

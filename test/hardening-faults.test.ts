@@ -223,3 +223,34 @@ forEachServerKind(t, 'a handler that never answers: when the client leaves with 
   t.ok(await released(server, 2000), 'then released');
   t.ok(Date.now() - started < 1000);
 });
+
+forEachServerKind(t, 'a client that pipelines and never reads its answers stops being read: the server buffers a bounded amount', async (t, kind) => {
+  let handled = 0;
+  const server = await startServer(t, kind, (_req, res) => {
+    handled++;
+    res.end(Buffer.alloc(16 * 1024, 97)); // a fresh buffer per answer: memory is really used
+  });
+  const s = await connect(server.port);
+  t.teardown(() => s.destroy());
+  s.on('error', () => {});
+  s.pause(); // never read
+  const burst = Buffer.from(GET('/').repeat(500));
+  let stop = false;
+  const pump = (): void => {
+    while (!stop && s.write(burst));
+  };
+  s.on('drain', pump);
+  pump();
+  await sleep(500);
+  const first = handled;
+  await sleep(500);
+  stop = true;
+  t.equal(handled, first, `no more requests handled while the client reads nothing (${first})`);
+  // Kernel buffers, highWaterMark and one read's worth of pipelined requests: not unbounded.
+  t.ok(first < 5000, `${first} answers buffered, ${Math.round((first * 16) / 1024)} MiB`);
+  // Reading resumes as soon as the client takes its answers.
+  let got = 0;
+  s.on('data', (d: Buffer) => (got += d.length));
+  s.resume();
+  t.ok(await until(() => handled > first, 3000), 'the server reads again once the client reads');
+});
