@@ -115,7 +115,9 @@ t.test('slowloris: 1,000 connections trickling header bytes do not delay a good 
   t.equal(got408, n, 'each with a 408');
   const last = Math.max(...closedAt);
   t.comment(`slow connections closed between ${Math.min(...closedAt)} and ${last} ms after their first byte (headersTimeout ${headersTimeout})`);
-  t.ok(Math.min(...closedAt) >= headersTimeout - 50, 'not before headersTimeout');
+  // The engine's clock is coarse (refreshed by its sweep, every headersTimeout / 4 here), so a
+  // deadline can fire up to one sweep period early or late.
+  t.ok(Math.min(...closedAt) >= headersTimeout * 0.75 - 50, 'not before headersTimeout, within the sweep resolution');
   t.ok(last < headersTimeout + 2000, 'soon after it');
   const { stats } = await child.stats();
   t.equal(stats.timeouts, n);
