@@ -90,6 +90,16 @@ export const SPAN_NONE = 0, SPAN_METHOD = 1, SPAN_URL = 2, SPAN_PROTOCOL = 3, SP
   SPAN_HEADER_FIELD = 5, SPAN_HEADER_VALUE = 6, SPAN_BODY = 7, SPAN_CHUNK_EXTENSION_NAME = 8,
   SPAN_CHUNK_EXTENSION_VALUE = 9;
 
+// Scanners: the longest run of bytes of one class from `p`. Eight bytes per step where
+// they are there (V8 spends most of a byte loop on the loop itself).
+function scan(t: Uint8Array, buf: Buffer, p: number, end: number): number {
+  const e8 = end - 8;
+  while (p <= e8 && (t[buf[p]] & t[buf[p + 1]] & t[buf[p + 2]] & t[buf[p + 3]] &
+    t[buf[p + 4]] & t[buf[p + 5]] & t[buf[p + 6]] & t[buf[p + 7]]) === 1) p += 8;
+  while (p < end && t[buf[p]] === 1) p++;
+  return p;
+}
+
 /** What a callback may answer: nothing / 0 to go on, 'pause' (or HPE_PAUSED) to pause. */
 export type CbResult = number | 'pause' | void;
 
@@ -288,6 +298,12 @@ export class RequestMachine {
     this.spanKind = SPAN_NONE;
     const r = this.spanCall(kind, buf, this.spanStart, pos);
     if (isOk(r)) return 0;
+    if (isPause(r)) return this.pause(E.PAUSED, 'Span callback pause', pos, next);
+    return this.fail(typeof r === 'number' ? r : E.USER, 'Span callback error', pos + skip);
+  }
+
+  /** A span callback answered non-zero: pause (resuming at `next`, at `pos`) or fail. */
+  private spanStop(r: CbResult, pos: number, next: S, skip: number): number {
     if (isPause(r)) return this.pause(E.PAUSED, 'Span callback pause', pos, next);
     return this.fail(typeof r === 'number' ? r : E.USER, 'Span callback error', pos + skip);
   }
@@ -540,7 +556,7 @@ export class RequestMachine {
           }
         }
         case S.URL_PATH: {
-          while (p < end && URL_CHAR[buf[p]] === 1) p++;
+          p = scan(URL_CHAR, buf, p, end);
           if (p === end) break;
           const c = buf[p];
           if (c === 9 || c === 12) return this.fail(E.INVALID_URL, 'Invalid characters in url', p + 1);
@@ -857,10 +873,12 @@ export class RequestMachine {
           s = S.HEADER_FIELD_COLON;
           continue;
         case S.HEADER_FIELD_GENERAL:
-          while (p < end && TOKEN[buf[p]] === 1) p++;
+          p = scan(TOKEN, buf, p, end);
           if (p === end) break;
           if (buf[p] !== 58) return this.fail(E.INVALID_HEADER_TOKEN, 'Invalid header token', p);
-          if (this.spanEnd(buf, p, S.HEADER_FIELD_COLON_SKIP, 1) !== 0) return this.error;
+          this.spanKind = SPAN_NONE;
+          r = cb.onHeaderField(buf, this.spanStart, p);
+          if (!isOk(r)) return this.spanStop(r, p, S.HEADER_FIELD_COLON_SKIP, 1);
           s = S.HEADER_FIELD_COLON_SKIP;
           continue;
         case S.HEADER_FIELD_COLON_SKIP:
@@ -908,7 +926,7 @@ export class RequestMachine {
           }
           this.spanKind = SPAN_HEADER_VALUE;
           this.spanStart = p;
-          s = S.HEADER_VALUE_START;
+          s = this.headerState === H_GENERAL ? S.HEADER_VALUE : S.HEADER_VALUE_START;
           continue;
         }
         case S.HEADER_VALUE_DISCARD_WS_ALMOST_DONE:
@@ -1109,8 +1127,8 @@ export class RequestMachine {
           s = S.HEADER_VALUE_OTHERWISE;
           continue;
         case S.HEADER_VALUE:
-          // The hot loop: one table load per byte until CR, LF or a byte a value may not hold.
-          while (p < end && HEADER_CHARS[buf[p]] === 1) p++;
+          // The hot loop: until CR, LF or a byte a value may not hold.
+          p = scan(HEADER_CHARS, buf, p, end);
           if (p === end) break;
           s = S.HEADER_VALUE_OTHERWISE;
           continue;
@@ -1118,7 +1136,23 @@ export class RequestMachine {
           if (p === end) break;
           const c = buf[p];
           if (c === 13 || c === 10) {
-            if (this.spanEnd(buf, p, S.HEADER_VALUE_EOL, (c === 13 ? 1 : 0)) !== 0) return this.error;
+            this.spanKind = SPAN_NONE;
+            r = cb.onHeaderValue(buf, this.spanStart, p);
+            if (!isOk(r)) return this.spanStop(r, p, S.HEADER_VALUE_EOL, c === 13 ? 1 : 0);
+            // Fast path for CR LF followed by a byte that is no fold: the value is complete
+            // (the same steps as HEADER_VALUE_EOL → ALMOST_DONE → LWS, in one go).
+            if (c === 13 && p + 2 < end && buf[p + 1] === 10) {
+              const n = buf[p + 2];
+              if (n !== 32 && n !== 9) {
+                p += 2;
+                this.setHeaderFlags();
+                this.pos = p;
+                r = cb.onHeaderValueComplete();
+                if (!isOk(r)) return this.cbStop(r, p, S.HEADER_FIELD_START, E.CB_HEADER_VALUE_COMPLETE, 'on_header_value_complete');
+                s = S.HEADER_FIELD_START;
+                continue;
+              }
+            }
             s = S.HEADER_VALUE_EOL;
             continue;
           }

@@ -56,6 +56,7 @@ export class WaferParser implements RequestParser, MachineCallbacks {
   private headerBytes = 0;
   private chunkExtensionBytes = 0;
   private limitError: ParseError | null = null;
+  private headLimit = false;
   private upgradeNext = false;
 
   /** Between messages, nothing pending (RequestParser.idle). */
@@ -85,7 +86,10 @@ export class WaferParser implements RequestParser, MachineCallbacks {
     if (this.ranges !== 0) this.rangesToStrings();
     this.buf = null;
     if (code === 0) return data.length;
-    if (this.limitError !== null) {
+    // The target and field-count limits are wafer's own (checked at the end of the head);
+    // the header-bytes and chunk-extension limits are Node's, which fall under its upgrade
+    // rule below like any llhttp error.
+    if (this.limitError !== null && (this.headLimit || m.upgrade !== 1)) {
       this.limitError.offset = m.errorPos;
       this.error = this.limitError;
       return m.errorPos;
@@ -128,6 +132,7 @@ export class WaferParser implements RequestParser, MachineCallbacks {
     this.upgraded = false;
     this.upgradeNext = false;
     this.limitError = null;
+    this.headLimit = false;
     this.headerBytes = 0;
     this.chunkExtensionBytes = 0;
     this.onMessageBegin();
@@ -288,8 +293,14 @@ export class WaferParser implements RequestParser, MachineCallbacks {
     this.headerBytes = 0;
     // Checked once the head is whole, as the llhttp backend does (both are bounded by
     // maxHeaderSize meanwhile).
-    if (this.urlLength > this.maxUrlLength) return this.overflow('HPE_URL_OVERFLOW', 'Request target too long');
-    if ((this.items - 1) / 2 > this.maxHeaderCount) return this.overflow('HPE_HEADER_OVERFLOW', 'Too many header fields');
+    if (this.urlLength > this.maxUrlLength) {
+      this.headLimit = true;
+      return this.overflow('HPE_URL_OVERFLOW', 'Request target too long');
+    }
+    if ((this.items - 1) / 2 > this.maxHeaderCount) {
+      this.headLimit = true;
+      return this.overflow('HPE_HEADER_OVERFLOW', 'Too many header fields');
+    }
     const [url, rawHeaders] = this.strings();
     const flags = m.flags;
     const chunked = (flags & F.CHUNKED) !== 0;
