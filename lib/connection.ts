@@ -60,6 +60,8 @@ export class Connection implements RequestSink, ResponseSink, BodySource {
   private outList: (string | Buffer)[] | null = null;
   /** Bytes (string length for text) collected in the current batch. */
   private outBytes = 0;
+  /** Every string in `outStr` is ASCII: it may be written as latin1 (a plain byte copy). */
+  private outAscii = true;
   /** Reading is paused because too many requests are in flight (or a body stream is full). */
   private pausedByUs = false;
   /** Reading stays paused until the socket drains: the client is not reading its answers. */
@@ -128,10 +130,12 @@ export class Connection implements RequestSink, ResponseSink, BodySource {
       if (this.outStr.length > 0) {
         const s = this.outStr;
         this.outStr = '';
-        this.socket.write(s);
+        this.socket.write(s, this.outAscii ? 'latin1' : 'utf8');
       }
+      this.outAscii = true;
     } else {
       this.outList = null;
+      this.outAscii = true;
       const socket = this.socket;
       socket.cork();
       for (let i = 0; i < list.length; i++) socket.write(list[i]);
@@ -259,17 +263,30 @@ export class Connection implements RequestSink, ResponseSink, BodySource {
     let ret: unknown;
     try {
       ret = core.handler(res.req, res);
+      // Inside the try: a custom thenable's then() (or a `then` getter) may throw too.
+      if (ret !== undefined && ret !== null && typeof (ret as Promise<unknown>).then === 'function') {
+        (ret as Promise<unknown>).then(undefined, (err: unknown) => this.handlerFailed(res, err));
+      }
     } catch (err) {
       this.handlerFailed(res, err);
-      return;
-    }
-    if (ret !== undefined && ret !== null && typeof (ret as Promise<unknown>).then === 'function') {
-      (ret as Promise<unknown>).then(undefined, (err: unknown) => this.handlerFailed(res, err));
     }
   }
 
-  /** A handler threw or rejected: 500 if nothing was sent, else cut the connection. */
+  /**
+   * A handler threw or rejected. Reading the thrown value can throw again (a `status` getter,
+   * a Proxy): then the connection is cut, rather than an exception escaping into the socket's
+   * event (a crash) or an unhandled rejection.
+   */
   private handlerFailed(res: Response, err: unknown): void {
+    try {
+      this.answerFailure(res, err);
+    } catch {
+      this.destroy();
+    }
+  }
+
+  /** 500 if nothing was sent, else cut the connection. */
+  private answerFailure(res: Response, err: unknown): void {
     // An error carrying a 4xx status (HttpError from the body parsers, say) is the app's
     // answer to a bad request, not a fault: answer it with that status and its message.
     const status = errorStatus(err);
@@ -303,7 +320,7 @@ export class Connection implements RequestSink, ResponseSink, BodySource {
 
   // ---------------------------------------------------------------- output (response sink)
 
-  writeOut(res: Response, data: string | Buffer): boolean {
+  writeOut(res: Response, data: string | Buffer, ascii = false): boolean {
     if (this.closed) return false;
     const queue = this.queue;
     if (queue === null || queue[0] !== res) {
@@ -313,7 +330,7 @@ export class Connection implements RequestSink, ResponseSink, BodySource {
       res.pendingBytes += data.length;
       return res.pendingBytes < this.core.limits.highWaterMark;
     }
-    this.send(data);
+    this.send(data, ascii);
     return this.socket.writableLength + this.outBytes < this.core.limits.highWaterMark;
   }
 
@@ -347,11 +364,13 @@ export class Connection implements RequestSink, ResponseSink, BodySource {
     for (let i = 0; i < waiters.length; i++) waiters[i]();
   }
 
-  private send(data: string | Buffer): void {
+  private send(data: string | Buffer, ascii = false): void {
     if (this.batching) {
       this.outBytes += data.length;
-      if (typeof data === 'string' && this.outList === null) this.outStr += data;
-      else {
+      if (typeof data === 'string' && this.outList === null) {
+        this.outStr += data;
+        if (!ascii) this.outAscii = false;
+      } else {
         if (this.outList === null) {
           this.outList = this.outStr.length > 0 ? [this.outStr] : [];
           this.outStr = '';
@@ -360,7 +379,8 @@ export class Connection implements RequestSink, ResponseSink, BodySource {
       }
       return;
     }
-    this.socket.write(data);
+    if (ascii) this.socket.write(data as string, 'latin1');
+    else this.socket.write(data);
   }
 
   private enqueue(res: Response): void {

@@ -10,8 +10,12 @@ type HeaderValue = string | number | readonly string[];
 
 /** Where a response's bytes go. Implemented by Connection. */
 export interface ResponseSink {
-  /** Queue bytes of `res` for the wire; false when the writer should wait for drain(). */
-  writeOut(res: Response, data: string | Buffer): boolean;
+  /**
+   * Queue bytes of `res` for the wire; false when the writer should wait for drain(). `ascii`:
+   * the string holds only code points below 0x80, so latin1 and UTF-8 encode it alike and the
+   * cheaper one-byte copy may be used.
+   */
+  writeOut(res: Response, data: string | Buffer, ascii?: boolean): boolean;
   /** `res` is complete. */
   endOut(res: Response): void;
   /** Resolves when `res` may write again. */
@@ -21,7 +25,6 @@ export interface ResponseSink {
 // RFC 9110 §5.1 field-name = token; §5.5 field values must not carry CR, LF or NUL
 // (header injection / response splitting).
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const BAD_VALUE = /[\r\n\0]/;
 
 const TYPES: Readonly<Record<string, string>> = {
   html: 'text/html; charset=utf-8', htm: 'text/html; charset=utf-8',
@@ -51,13 +54,25 @@ function fieldKey(name: string): string {
   return key;
 }
 
-/** No CR, LF or NUL (RFC 9110 §5.5): a field value can never end the head or start a new field. */
-function isFieldValue(value: string): boolean {
+const VALUE_BAD = 0, VALUE_ASCII = 1, VALUE_WIDE = 2;
+// The last value checked: handlers set the same constant strings on every request.
+let lastAsciiValue = '';
+
+/**
+ * VALUE_BAD for CR, LF or NUL (RFC 9110 §5.5: a field value can never end the head or start a
+ * new field), VALUE_WIDE when some character is past 0x7F, else VALUE_ASCII.
+ */
+function checkFieldValue(value: string): number {
+  if (value === lastAsciiValue) return VALUE_ASCII;
+  let wide = false;
   for (let i = 0; i < value.length; i++) {
     const c = value.charCodeAt(i);
-    if (c === 13 || c === 10 || c === 0) return false;
+    if (c === 13 || c === 10 || c === 0) return VALUE_BAD;
+    if (c > 0x7f) wide = true;
   }
-  return true;
+  if (wide) return VALUE_WIDE;
+  lastAsciiValue = value;
+  return VALUE_ASCII;
 }
 
 function indexOfKey(fields: HeaderValue[], key: string): number {
@@ -86,6 +101,8 @@ export class Response implements WaferResponse {
   readonly http10: boolean;
   private chunked = false;
   private noBody = false;
+  /** Every field value and the status message are ASCII (so is everything wafer adds). */
+  private asciiHead = true;
   // Output held by the connection while an earlier response is still being written.
   pending: (string | Buffer)[] | null = null;
   pendingBytes = 0;
@@ -107,18 +124,17 @@ export class Response implements WaferResponse {
   }
 
   set statusMessage(value: string) {
-    if (BAD_VALUE.test(value)) throw new TypeError('invalid status message');
+    const kind = checkFieldValue(value);
+    if (kind === VALUE_BAD) throw new TypeError('invalid status message');
+    if (kind === VALUE_WIDE) this.asciiHead = false;
     this._statusMessage = value;
   }
 
   setHeader(name: string, value: HeaderValue): this {
     if (this.headersSent) throw new Error('cannot set headers after they are sent');
     const key = fieldKey(name);
-    if (typeof value === 'string') {
-      if (!isFieldValue(value)) throw new TypeError(`invalid value for header ${name}`);
-    } else if (typeof value !== 'number') {
-      for (const v of value) if (!isFieldValue(v)) throw new TypeError(`invalid value for header ${name}`);
-    }
+    if (typeof value === 'string') this.checkValue(name, value);
+    else if (typeof value !== 'number') for (const v of value) this.checkValue(name, v);
     const fields = this.fields;
     if (fields === null) {
       this.fields = [key, name, value];
@@ -131,6 +147,12 @@ export class Response implements WaferResponse {
       fields[at + 2] = value;
     }
     return this;
+  }
+
+  private checkValue(name: string, value: string): void {
+    const kind = checkFieldValue(value);
+    if (kind === VALUE_BAD) throw new TypeError(`invalid value for header ${name}`);
+    if (kind === VALUE_WIDE) this.asciiHead = false;
   }
 
   getHeader(name: string): HeaderValue | undefined {
@@ -213,11 +235,12 @@ export class Response implements WaferResponse {
     if (!this.headersSent) {
       const length = body === undefined ? 0 : typeof body === 'string' ? Buffer.byteLength(body) : body.length;
       const head = this.renderHead(length);
-      if (this.noBody || length === 0) this.sink.writeOut(this, head);
-      // One string for head + text body: one write, one copy into the socket.
-      else if (typeof body === 'string') this.sink.writeOut(this, head + body);
+      if (this.noBody || length === 0) this.sink.writeOut(this, head, this.asciiHead);
+      // One string for head + text body: one write, one copy into the socket. A body whose
+      // UTF-8 length equals its length is ASCII.
+      else if (typeof body === 'string') this.sink.writeOut(this, head + body, this.asciiHead && length === body.length);
       else {
-        this.sink.writeOut(this, head);
+        this.sink.writeOut(this, head, this.asciiHead);
         this.sink.writeOut(this, body as Buffer);
       }
     } else if (!this.noBody) {
@@ -237,7 +260,7 @@ export class Response implements WaferResponse {
   }
 
   private sendHead(length: number): void {
-    this.sink.writeOut(this, this.renderHead(length));
+    this.sink.writeOut(this, this.renderHead(length), this.asciiHead);
   }
 
   /**

@@ -180,3 +180,14 @@ t.test('listen rejects bad options before binding', async (t) => {
   await t.rejects(listen(() => {}, { port: 0, maxBodySize: -1 }), /maxBodySize/);
   await t.rejects(listen(() => {}, { port: 0, keepAliveTimeout: 0 }), /keepAliveTimeout/);
 });
+
+forEachServerKind(t, 'non-ASCII bodies go out as UTF-8 with their byte length, also batched with ASCII ones', async (t, kind) => {
+  const server = await startServer(t, kind, (req, res) => res.end(req.path === '/u' ? 'héllo ✓' : 'plain'));
+  const r = await raw(server.port, 'GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /u HTTP/1.1\r\nHost: x\r\n\r\nGET /a HTTP/1.1\r\nHost: x\r\n\r\n', { responses: 3 });
+  const bytes = Buffer.from(r.text, 'latin1');
+  const utf8 = Buffer.from('héllo ✓');
+  t.ok(bytes.includes(Buffer.concat([Buffer.from(`Content-Length: ${utf8.length}\r\n\r\n`), utf8])), 'UTF-8 bytes after the right length');
+  t.equal(responsesOf(r).length, 3);
+  const f = await fetch(`http://127.0.0.1:${server.port}/u`);
+  t.equal(await f.text(), 'héllo ✓');
+});
