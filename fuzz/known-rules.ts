@@ -49,7 +49,8 @@ export const KNOWN_RULES: KnownRule[] = [
       + 'Variant: those TABs made SPs.',
     variant(text) {
       let changed = false;
-      const out = text.replace(/(^|\n)((?:proxy-)?connection|content-length|transfer-encoding)([ \t]*:)([^\r\n]*)/gi, (m, nl: string, name: string, colon: string, value: string) => {
+      // The value runs on over obs-fold lines (a fold is SP or HTAB either way).
+      const out = text.replace(/(^|\n)((?:proxy-)?connection|content-length|transfer-encoding)([ \t]*:)([^\r\n]*(?:\r?\n[ \t][^\r\n]*)*)/gi, (m, nl: string, name: string, colon: string, value: string) => {
         if (!value.includes('\t')) return m;
         changed = true;
         return nl + name + colon + value.replace(/\t/g, ' ');
