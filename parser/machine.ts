@@ -80,6 +80,9 @@ const SPECIAL_HEADER_TRIE = buildTrie({
 const CONNECTION_TRIE = buildTrie({
   close: H_CONNECTION_CLOSE, upgrade: H_CONNECTION_UPGRADE, 'keep-alive': H_CONNECTION_KEEP_ALIVE,
 });
+/** First bytes of the special header names (any case): only these need the trie. */
+const SPECIAL_FIRST = new Uint8Array(256);
+for (const ch of 'cptuCPTU') SPECIAL_FIRST[ch.charCodeAt(0)] = 1;
 const CHUNKED_TRIE = buildTrie({ chunked: 1 });
 const CRLF_TRIE = buildTrie({ '\r\n': 1 });
 const SLASH2_TRIE = buildTrie({ '//': 1 });
@@ -830,9 +833,15 @@ export class RequestMachine {
           if (c === 58) return this.fail(E.INVALID_HEADER_TOKEN, 'Invalid header token', p);
           this.spanKind = SPAN_HEADER_FIELD;
           this.spanStart = p;
-          this.tNode = 0;
-          this.tIdx = 0;
-          s = S.HEADER_FIELD;
+          if (SPECIAL_FIRST[c] === 1) {
+            this.tNode = 0;
+            this.tIdx = 0;
+            s = S.HEADER_FIELD;
+          } else {
+            // No special header starts so: the trie would miss on this very byte.
+            this.headerState = H_GENERAL;
+            s = S.HEADER_FIELD_GENERAL;
+          }
           continue;
         }
         case S.HEADER_FIELD:
@@ -879,7 +888,13 @@ export class RequestMachine {
           this.spanKind = SPAN_NONE;
           r = cb.onHeaderField(buf, this.spanStart, p);
           if (!isOk(r)) return this.spanStop(r, p, S.HEADER_FIELD_COLON_SKIP, 1);
-          s = S.HEADER_FIELD_COLON_SKIP;
+          // The ':' and the completion callback at once (HEADER_FIELD_COLON_SKIP); a general
+          // header has nothing for AFTER_HEADER_FIELD_COMPLETE to check.
+          p++;
+          this.pos = p;
+          r = cb.onHeaderFieldComplete();
+          if (!isOk(r)) return this.cbStop(r, p, S.AFTER_HEADER_FIELD_COMPLETE, E.CB_HEADER_FIELD_COMPLETE, 'on_header_field_complete');
+          s = S.HEADER_VALUE_DISCARD_WS;
           continue;
         case S.HEADER_FIELD_COLON_SKIP:
           if (p === end) break;
