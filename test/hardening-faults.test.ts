@@ -254,3 +254,31 @@ forEachServerKind(t, 'a client that pipelines and never reads its answers stops 
   s.resume();
   t.ok(await until(() => handled > first, 3000), 'the server reads again once the client reads');
 });
+
+forEachServerKind(t, 'a handler returning a thenable whose then() throws gets 500, and nothing escapes', async (t, kind) => {
+  const server = await startServer(t, kind, () => ({
+    then() {
+      throw new Error('then() threw');
+    },
+  }));
+  const r = await raw(server.port, GET('/'));
+  t.equal(responsesOf(r)[0]?.status, 500);
+  t.ok(r.closed);
+  t.equal(server.stats().handlerErrors, 1);
+});
+
+forEachServerKind(t, 'an error whose status getter throws cuts the connection, and nothing escapes', async (t, kind) => {
+  const server = await startServer(t, kind, async () => {
+    await sleep(1);
+    throw Object.defineProperty(new Error('evil'), 'status', {
+      get() {
+        throw new Error('status getter threw');
+      },
+    });
+  });
+  const r = await raw(server.port, GET('/'));
+  t.ok(r.closed, 'closed');
+  t.ok(await released(server));
+  const again = await raw(server.port, GET('/'), { quietMs: 200 });
+  t.ok(again.closed, 'the server is still there');
+});

@@ -45,6 +45,8 @@ for (const loop of ['edge', 'poll'] as const) {
       faults.push(
         raw(port, GET('/throw')), // 500
         raw(port, GET('/reject')), // 500
+        raw(port, GET('/thenable')), // a custom thenable whose then() throws: 500
+        raw(port, GET('/evil')), // an error whose status getter throws: connection cut
         resetAfter(port, GET('/reject'), 1), // rejects after the client left
         resetAfter(port, GET('/late?ms=50'), 5), // answers after the client left
         resetAfter(port, GET('/big'), 20), // reset while a handler waits in drain()

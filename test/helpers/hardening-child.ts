@@ -29,6 +29,8 @@ async function handler(req: WaferRequest, res: WaferResponse): Promise<void> {
     throw new Error('rejected by the handler');
   }
   if (path === '/never') return; // never answers
+  if (path === '/thenable') return { then: () => { throw new Error('then() threw'); } } as never; // a broken custom thenable
+  if (path === '/evil') throw Object.defineProperty(new Error('evil'), 'status', { get: () => { throw new Error('status getter threw'); } });
   if (path === '/late') {
     // Answers after the client may have gone: every write must be a harmless no-op then.
     await sleep(Number(req.query.slice(3)) || 100);
