@@ -1,8 +1,8 @@
 // What one idle connection costs, and in which objects:
-//   node --expose-gc bench/idle-memory.js [edge|poll|ceiling] [N=3000] [--snapshot]
+//   node --expose-gc bench/idle-memory.js [edge|poll|ceiling] [N=3000] [--snapshot] [--no-gc]
 // Starts the server in this process, opens N keep-alive connections that each made one request
 // (bench/harness/idle-client.js in a child process), collects garbage, and prints per-connection
-// RSS and JS heap. With --snapshot it also writes a heap snapshot and lists the object kinds
+// RSS and JS heap (--no-gc: as the bench sees it, garbage included). With --snapshot it also writes a heap snapshot and lists the object kinds
 // present about once (or more) per connection, with their bytes per connection.
 import fs from 'node:fs';
 import net from 'node:net';
@@ -15,16 +15,19 @@ import { ROOT } from './harness/procs.js';
 const kind = process.argv[2] ?? 'edge';
 const n = Number(process.argv[3] ?? 3000);
 const snapshot = process.argv.includes('--snapshot');
+const noGc = process.argv.includes('--no-gc');
 if (typeof globalThis.gc !== 'function') {
   console.error('run with node --expose-gc');
   process.exit(2);
 }
 
 const collect = () => {
-  globalThis.gc();
-  globalThis.gc();
+  if (!noGc) {
+    globalThis.gc();
+    globalThis.gc();
+  }
   const m = process.memoryUsage();
-  return { rss: m.rss, heap: m.heapUsed };
+  return { rss: m.rss, heap: m.heapUsed, heapTotal: m.heapTotal };
 };
 
 let port;
@@ -49,7 +52,10 @@ const idle = await openIdle({ port, n, cpu: null });
 await new Promise((r) => setTimeout(r, 1000));
 const after = collect();
 const per = (k) => Math.round((after[k] - before[k]) / idle.ok);
-console.log(`${kind}: ${idle.ok} idle connections (${idle.failed} failed): ${per('rss')} B RSS and ${per('heap')} B JS heap per connection`);
+console.log(
+  `${kind}${noGc ? ' (no GC)' : ''}: ${idle.ok} idle connections (${idle.failed} failed), per connection: ` +
+    `${per('rss')} B RSS, ${per('heapTotal')} B V8 heap reserved, ${per('heap')} B JS heap used`,
+);
 
 if (snapshot) {
   const file = v8.writeHeapSnapshot(path.join(os.tmpdir(), `wafer-idle-${process.pid}.heapsnapshot`));
