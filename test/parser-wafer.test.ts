@@ -133,7 +133,21 @@ for (const [name, input, code] of verdicts) {
   });
 }
 
-t.test('Content-Length past 2^53 - 1 (but within 2^64) is an overflow, not a lossy number', async (t) => {
+// Deliberately stricter than Node 20's llhttp 9.3.1 and the 9.4.2 fixtures: an empty
+// Transfer-Encoding is refused, as llhttp 9.4.3 does (nodejs/llhttp#874) — a field a front end
+// may read as "no coding" while another sees a framing header: request smuggling, RFC 9112 §11.2.
+t.test('rejects an empty Transfer-Encoding value (stricter than llhttp 9.3.1; RFC 9112 §11.2)', async (t) => {
+  const { parser, seen } = collect(createWaferParser);
+  const input = 'POST / HTTP/1.1\r\nTransfer-Encoding: \r\n\r\n';
+  parser.execute(bin(input));
+  t.equal(parser.error?.code, 'HPE_INVALID_TRANSFER_ENCODING');
+  t.equal(parser.error?.reason, 'Empty Transfer-Encoding');
+  t.equal(seen.heads.length, 0);
+});
+
+// Deliberately stricter than llhttp (which accepts up to 2^64 - 1): RFC 9110 §8.6 asks a
+// recipient to prevent precision loss in a length.
+t.test('Content-Length past 2^53 - 1 (but within 2^64) is an overflow, not a lossy number (RFC 9110 §8.6)', async (t) => {
   const { parser, seen } = collect(createWaferParser);
   const input = 'POST / HTTP/1.1\r\nContent-Length: 9007199254740992\r\n\r\n';
   parser.execute(bin(input));
@@ -146,7 +160,7 @@ t.test('Content-Length past 2^53 - 1 (but within 2^64) is an overflow, not a los
   t.equal(ok.seen.heads[0]?.contentLength, 9007199254740991, '2^53 - 1 itself is fine');
 });
 
-t.test('a chunk size past 2^53 - 1 is an overflow', async (t) => {
+t.test('a chunk size past 2^53 - 1 is an overflow (RFC 9110 §8.6)', async (t) => {
   const { parser } = collect(createWaferParser);
   parser.execute(bin('POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n20000000000000\r\n'));
   t.equal(parser.error?.code, 'HPE_INVALID_CHUNK_SIZE');
