@@ -80,6 +80,11 @@ const SPECIAL_HEADER_TRIE = buildTrie({
 const CONNECTION_TRIE = buildTrie({
   close: H_CONNECTION_CLOSE, upgrade: H_CONNECTION_UPGRADE, 'keep-alive': H_CONNECTION_KEEP_ALIVE,
 });
+/** Query bytes: URL_CHAR and '?'; fragment bytes: those and '#'. */
+const QUERY_CHAR = URL_CHAR.slice();
+QUERY_CHAR[63] = 1;
+const FRAGMENT_CHAR = QUERY_CHAR.slice();
+FRAGMENT_CHAR[35] = 1;
 /** First bytes of the special header names (any case): only these need the trie. */
 const SPECIAL_FIRST = new Uint8Array(256);
 for (const ch of 'cptuCPTU') SPECIAL_FIRST[ch.charCodeAt(0)] = 1;
@@ -442,6 +447,21 @@ export class RequestMachine {
           this.spanStart = p;
           this.tNode = 0;
           this.tIdx = 0;
+          // Fast path: "GET " and "POST " decide the method trie at once (same result, same offsets).
+          if (p + 4 < end && buf[p + 3] === 32 && buf[p] === 71 && buf[p + 1] === 69 && buf[p + 2] === 84) {
+            p += 3;
+            this.method = 1;
+            if (this.spanEnd(buf, p, S.METHOD_COMPLETE) !== 0) return this.error;
+            s = S.METHOD_COMPLETE;
+            continue;
+          }
+          if (p + 5 < end && buf[p + 4] === 32 && buf[p] === 80 && buf[p + 1] === 79 && buf[p + 2] === 83 && buf[p + 3] === 84) {
+            p += 4;
+            this.method = 3;
+            if (this.spanEnd(buf, p, S.METHOD_COMPLETE) !== 0) return this.error;
+            s = S.METHOD_COMPLETE;
+            continue;
+          }
           s = S.METHOD;
           continue;
         case S.METHOD:
@@ -582,7 +602,7 @@ export class RequestMachine {
           }
         }
         case S.URL_QUERY: {
-          while (p < end && (URL_CHAR[buf[p]] === 1 || buf[p] === 63)) p++;
+          p = scan(QUERY_CHAR, buf, p, end);
           if (p === end) break;
           const c = buf[p];
           switch (c) {
@@ -598,7 +618,7 @@ export class RequestMachine {
           }
         }
         case S.URL_FRAGMENT: {
-          while (p < end && (URL_CHAR[buf[p]] === 1 || buf[p] === 63 || buf[p] === 35)) p++;
+          p = scan(FRAGMENT_CHAR, buf, p, end);
           if (p === end) break;
           const c = buf[p];
           switch (c) {
@@ -664,6 +684,37 @@ export class RequestMachine {
           this.spanStart = p;
           this.tNode = 0;
           this.tIdx = 0;
+          // Fast path for "HTTP/1.1\r\n" and "HTTP/1.0\r\n": the same callbacks at the same
+          // offsets as the states from REQ_AFTER_HTTP_START to HEADERS_START, in one step.
+          if (p + 10 <= end && buf[p] === 72 && buf[p + 1] === 84 && buf[p + 2] === 84 && buf[p + 3] === 80 &&
+            buf[p + 4] === 47 && buf[p + 5] === 49 && buf[p + 6] === 46 && (buf[p + 7] === 49 || buf[p + 7] === 48) &&
+            buf[p + 8] === 13 && buf[p + 9] === 10 && ALLOWED_HTTP[this.method] === 1) {
+            const at = p;
+            p += 4;
+            this.proto = PROTO_HTTP;
+            if (this.spanEnd(buf, p, S.PROTOCOL_COMPLETE) !== 0) return this.error;
+            this.pos = p;
+            r = cb.onProtocolComplete();
+            if (!isOk(r)) return this.cbStop(r, p, S.REQ_CHECK_METHOD, E.CB_PROTOCOL_COMPLETE, 'on_protocol_complete');
+            this.proto = 0;
+            p++;
+            this.httpMajor = 1;
+            this.httpMinor = buf[at + 7] - 48;
+            this.spanKind = SPAN_VERSION;
+            this.spanStart = p;
+            p += 3;
+            if (this.spanEnd(buf, p, S.VERSION_COMPLETE) !== 0) return this.error;
+            this.pos = p;
+            r = cb.onVersionComplete();
+            if (!isOk(r)) return this.cbStop(r, p, S.REQ_AFTER_VERSION, E.CB_VERSION_COMPLETE, 'on_version_complete');
+            if (this.method === M_PRI) {
+              s = S.REQ_AFTER_VERSION;
+              continue;
+            }
+            p += 2;
+            s = S.HEADERS_START;
+            continue;
+          }
           s = S.REQ_AFTER_HTTP_START;
           continue;
         case S.REQ_AFTER_HTTP_START:

@@ -49,6 +49,7 @@ export class WaferParser implements RequestParser, MachineCallbacks {
   private readonly iStr: (string | null)[] = [];
   private ranges = 0;
   private urlLength = 0;
+  private url = '';
   private fieldOpen = false;
   private valueOpen = false;
   private headDone = false;
@@ -248,8 +249,11 @@ export class WaferParser implements RequestParser, MachineCallbacks {
     return 0;
   }
 
-  /** The request target and raw headers as strings; values right-trimmed as Node hands them over. */
-  private strings(): [string, string[]] {
+  /**
+   * The raw headers as strings (values right-trimmed, as Node hands them over); the request
+   * target is left in `url`.
+   */
+  private strings(): string[] {
     const n = this.items;
     const buf = this.buf as Latin1Buffer;
     const raw: string[] = new Array(n > 0 ? n - 1 : 0);
@@ -265,7 +269,7 @@ export class WaferParser implements RequestParser, MachineCallbacks {
       }
       all = buf.latin1Slice(lo, hi);
     }
-    let url = '';
+    this.url = '';
     for (let i = 0; i < n; i++) {
       const str = this.iStr[i];
       let v: string;
@@ -279,12 +283,12 @@ export class WaferParser implements RequestParser, MachineCallbacks {
       } else {
         v = i > 0 && (i & 1) === 0 ? trimOws(str) : str;
       }
-      if (i === 0) url = v;
+      if (i === 0) this.url = v;
       else raw[i - 1] = v;
     }
     this.ranges = 0;
     this.items = 0;
-    return [url, raw];
+    return raw;
   }
 
   onHeadersComplete(): CbResult {
@@ -301,12 +305,12 @@ export class WaferParser implements RequestParser, MachineCallbacks {
       this.headLimit = true;
       return this.overflow('HPE_HEADER_OVERFLOW', 'Too many header fields');
     }
-    const [url, rawHeaders] = this.strings();
+    const rawHeaders = this.strings();
     const flags = m.flags;
     const chunked = (flags & F.CHUNKED) !== 0;
     const head: RequestHead = {
       method: METHODS[m.method],
-      url,
+      url: this.url,
       versionMajor: m.httpMajor,
       versionMinor: m.httpMinor,
       rawHeaders,
