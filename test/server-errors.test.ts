@@ -20,6 +20,7 @@ const cases: [string, string, number][] = [
   ['more fields than maxHeaderCount', `GET / HTTP/1.1\r\n${Array.from({ length: 25 }, (_, i) => `X-${i}: v\r\n`).join('')}\r\n`, 431],
   ['a transfer coding it cannot decode (RFC 9112 §6.1)', 'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n', 501],
   ['a well-formed but unsupported version', 'GET / HTTP/2.0\r\nHost: x\r\n\r\n', 505],
+  ['a well-formed but unsupported minor version', 'GET / HTTP/1.2\r\nHost: x\r\n\r\n', 505],
   ['an expectation other than 100-continue (RFC 9110 §10.1.1)', 'POST / HTTP/1.1\r\nHost: x\r\nExpect: teapot\r\nContent-Length: 2\r\n\r\nhi', 417],
 ];
 
