@@ -1,5 +1,5 @@
-// llhttp's own 166 request fixtures (../shared/conformance/llhttp-request-cases.json, llhttp
-// v9.4.2 test/request/*.md) run against wafer's state machine (parser/machine.ts). For each
+// llhttp's own 166 request fixtures (test/conformance/llhttp-request-cases.json, a copy of
+// ../shared/conformance/llhttp-request-cases.json: llhttp v9.4.2 test/request/*.md) run against wafer's state machine (parser/machine.ts). For each
 // case the machine's callback log, written in the fixtures' line format, must equal
 // `expectedLog` exactly — the whole input at once and, unless the case says `noScan`,
 // split at every point into two pieces and fed in chunks of every size from 1 to its
@@ -22,7 +22,7 @@ interface Case {
   expectedLog: string[];
 }
 
-const casesPath = fileURLToPath(new URL('../../shared/conformance/llhttp-request-cases.json', import.meta.url));
+const casesPath = fileURLToPath(new URL('./conformance/llhttp-request-cases.json', import.meta.url));
 const cases = JSON.parse(readFileSync(casesPath, 'utf8')) as Case[];
 
 type Entry = { line: string } | { span: string; off: number; end: number; bytes: number[] };
