@@ -5,8 +5,10 @@
 //
 //   npm run fuzz:server                                  # 300 batches per kind, fresh seed
 //   npm run fuzz:server -- --seed 42 --runs 2000 --loop poll --parser llhttp
+//   npm run fuzz:server -- --diff --seed 3 --runs 600    # differential: wafer vs llhttp servers
 import fc from 'fast-check';
-import { BATCH, FUZZ_SERVER, serverProperty } from './server-fuzz.js';
+import { BATCH, FUZZ_SERVER, send, serverProperty, stream } from './server-fuzz.js';
+import { show } from './segments.js';
 import { startChild } from '../test/helpers/hardening-parent.js';
 import type { LoopKind } from '../lib/types.js';
 import type { ParserKind } from '../parser/types.js';
@@ -18,6 +20,30 @@ function arg(name: string): string | undefined {
 
 const seed = Number(arg('seed') ?? ((Date.now() ^ (Math.random() * 0x7fffffff)) | 0));
 const numRuns = Number(arg('runs') ?? 300);
+if (process.argv.includes('--diff')) {
+  // The same streams, split the same way, to a wafer-parser server and an llhttp server: the
+  // sequences of answer statuses must be equal (`--runs` streams here, BATCH at a time).
+  console.log(`server differential: seed ${seed}, ${numRuns} streams, wafer vs llhttp`);
+  const a = await startChild({ ...FUZZ_SERVER, parser: 'wafer' }, { mode: 'echo' });
+  const b = await startChild({ ...FUZZ_SERVER, parser: 'llhttp' }, { mode: 'echo' });
+  const statuses = (text: string) => [...text.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((m) => m[1]).join(',');
+  const streams = fc.sample(stream, { seed, numRuns });
+  let diffs = 0;
+  for (let i = 0; i < streams.length; i += BATCH) {
+    const batch = streams.slice(i, i + BATCH);
+    const [ra, rb] = await Promise.all([Promise.all(batch.map((s) => send(a.port, s))), Promise.all(batch.map((s) => send(b.port, s)))]);
+    for (let k = 0; k < batch.length; k++) {
+      const sa = statuses(ra[k].text);
+      const sb = statuses(rb[k].text);
+      if (sa !== sb && ++diffs <= 20) console.log(`wafer [${sa}] llhttp [${sb}]: ${show(batch[k].text).slice(0, 300)}`);
+    }
+  }
+  console.log(`${diffs} of ${streams.length} streams answered differently`);
+  a.kill();
+  b.kill();
+  process.exit(diffs === 0 ? 0 : 1);
+}
+
 console.log(`server fuzz: seed ${seed}, ${numRuns} batches of up to ${BATCH} connections per server kind`);
 
 for (const loop of (arg('loop') ?? 'edge,poll').split(',') as LoopKind[]) {
