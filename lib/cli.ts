@@ -97,13 +97,18 @@ async function serve(s: CliSettings): Promise<void> {
   }
 
   let closing = false;
-  /** Close gracefully; a second signal (Ctrl-C twice) stops waiting for in-flight requests. */
+  let signals = 0;
+  /**
+   * Close gracefully. A second *signal* (Ctrl-C twice) stops waiting for in-flight requests;
+   * a close asked for by the primary does not count, since a terminal's Ctrl-C reaches a
+   * worker both directly and through the primary, in either order.
+   */
   const close = (bySignal: boolean): void => {
-    if (closing) {
-      if (!bySignal) return;
-      console.error('wafer: forced exit');
+    if (bySignal && ++signals > 1) {
+      console.error(`wafer: second signal, pid ${process.pid} exits without waiting`);
       process.exit(1);
     }
+    if (closing) return;
     closing = true;
     server.close().then(() => process.exit(0), (err: Error) => {
       console.error(`wafer: close failed: ${err.message}`);
@@ -114,8 +119,6 @@ async function serve(s: CliSettings): Promise<void> {
   process.on('SIGTERM', () => close(true));
 
   if (cluster.isWorker) {
-    // Ctrl-C reaches the primary and every worker at once, so the primary's close message
-    // often arrives when this worker is already closing: close(false) ignores it then.
     process.on('message', (msg: WorkerMessage) => { if (msg?.wafer === workerMessages.close) close(false); });
     // The primary is gone (killed hard): nobody will restart us or tell us to stop.
     process.on('disconnect', () => close(false));

@@ -83,6 +83,7 @@ t.test('the command', async (t) => {
     'nohandler.js': 'export const answer = 42;\n',
     'throws.js': 'throw new Error("boom at load");\n',
     'slow.js': 'export default async (req, res) => { await new Promise((r) => setTimeout(r, 400)); res.end("slow done"); };\n',
+    'stuck.js': 'export default async (req, res) => { await new Promise((r) => setTimeout(r, 5000)); res.end("late"); };\n',
     'sub/index.js': 'export default (req, res) => res.end("index");\n',
   });
   let p: WaferProcess | undefined;
@@ -168,6 +169,19 @@ t.test('the command', async (t) => {
     t.equal(r.status, 200);
     t.equal(r.body, 'slow done');
     t.equal(await w.exited(), 0);
+  });
+
+  t.test('a second SIGINT stops waiting for in-flight requests: exit 1', async (t) => {
+    const w = wafer(['stuck.js']);
+    const port = await listeningPort(w);
+    const pending = get(port, '/stuck').catch((err: Error) => err);
+    await new Promise((r) => setTimeout(r, 150));
+    w.child.kill('SIGINT');
+    await new Promise((r) => setTimeout(r, 150));
+    w.child.kill('SIGINT');
+    t.equal(await w.exited(3000), 1);
+    t.match(w.stderr(), /^wafer: second signal, pid \d+ exits without waiting\n$/);
+    t.type(await pending, Error, 'the stuck request was cut');
   });
 
   const oneLineExit2: [string, string[], Record<string, string>, RegExp][] = [
