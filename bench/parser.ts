@@ -72,7 +72,20 @@ function verify(r: Runner, set: BenchSet, ops: number, reference: Tally | null):
   }
 }
 
-function benchSet(set: BenchSet): Map<string, number> {
+interface SetResult {
+  rates: Map<string, number>;
+  /** Median over rounds of wafer's rate / the other's rate in the same round (drift cancels). */
+  ratios: Map<string, number>;
+  /** Interquartile spread of wafer's per-round rate, as a fraction of its median. */
+  spread: number;
+}
+
+function quartiles(xs: number[]): [number, number] {
+  const s = [...xs].sort((a, b) => a - b);
+  return [s[Math.floor((s.length - 1) / 4)], s[Math.ceil(((s.length - 1) * 3) / 4)]];
+}
+
+function benchSet(set: BenchSet): SetResult {
   // Correctness first: one op on a fresh parser each, same tallies for all.
   let reference: Tally | null = null;
   for (const c of CONTESTANTS) {
@@ -114,7 +127,16 @@ function benchSet(set: BenchSet): Map<string, number> {
     ops = r.iterations * ROUNDS;
     verify(r, set, ops, reference);
   }
-  return new Map(runners.map((r) => [r.contestant.name, median(r.rates)]));
+  const rates = new Map(runners.map((r) => [r.contestant.name, median(r.rates)]));
+  const ratios = new Map<string, number>();
+  const wafer = runners.find((r) => r.contestant.name === 'wafer');
+  let spread = 0;
+  if (wafer) {
+    for (const r of runners) ratios.set(r.contestant.name, median(wafer.rates.map((w, i) => w / r.rates[i])));
+    const [q1, q3] = quartiles(wafer.rates);
+    spread = (q3 - q1) / median(wafer.rates);
+  }
+  return { rates, ratios, spread };
 }
 
 function fmt(n: number): string {
@@ -127,15 +149,17 @@ if (oursIsLlhttp()) console.log('NOTE: parser/wafer.ts is not wired into createP
 const names = CONTESTANTS.filter((c) => !onlyContestant || c.name.startsWith(onlyContestant)).map((c) => c.name);
 const results: Record<string, Record<string, number>> = {};
 const lines = [
-  `| set | ${names.join(' | ')} | wafer / llhttp adapter | wafer / llhttp raw |`,
-  `|---|${names.map(() => '---:|').join('')}---:|---:|`,
+  `| set | ${names.join(' | ')} | wafer / llhttp adapter | wafer / llhttp raw | wafer / http-parser-js |`,
+  `|---|${names.map(() => '---:|').join('')}---:|---:|---:|`,
 ];
 for (const set of SETS.filter((s) => !onlySet || s.name.includes(onlySet))) {
-  const rates = benchSet(set);
-  results[set.name] = Object.fromEntries(rates);
-  const ratio = (a: string, b: string) => (rates.has(a) && rates.has(b) ? `${(rates.get(a)! / rates.get(b)!).toFixed(2)}x` : '–');
-  lines.push(`| ${set.name} | ${names.map((n) => fmt(rates.get(n)!) + ' ops/s').join(' | ')} | ${ratio('wafer', 'llhttp (adapter)')} | ${ratio('wafer', 'llhttp (raw binding)')} |`);
+  const { rates, ratios, spread } = benchSet(set);
+  results[set.name] = { ...Object.fromEntries(rates), ...Object.fromEntries([...ratios].map(([k, v]) => [`wafer/${k}`, v])), spread };
+  const ratio = (b: string) => (ratios.has(b) ? `${ratios.get(b)!.toFixed(2)}x` : '–');
+  const cell = (n: string) => fmt(rates.get(n)!) + ' ops/s' + (n === 'wafer' ? ` (±${Math.round((spread * 100) / 2)}%)` : '');
+  lines.push(`| ${set.name} | ${names.map(cell).join(' | ')} | ${ratio('llhttp (adapter)')} | ${ratio('llhttp (raw binding)')} | ${ratio('http-parser-js')} |`);
 }
-console.log('\nOne op = one execute() of the whole set buffer (16 requests for the pipelined set).\n');
+console.log('\nOne op = one execute() of the whole set buffer (16 requests for the pipelined set). Rates: medians over');
+console.log("rounds (± half wafer's interquartile range); ratios: median of the per-round ratios, so load drift cancels.\n");
 console.log(lines.join('\n'));
 if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ date: new Date().toISOString(), node: process.version, pinned, results }, null, 2) + '\n');
