@@ -113,10 +113,17 @@ export class Connection implements RequestSink, ResponseSink, BodySource {
     } else if (parser.upgraded) {
       // The parser stopped after an Upgrade/CONNECT head (onHead made it the last request).
       this.closing = true;
-    } else if (parser.idle === true && this.reading === null) {
-      // Between messages: the parser goes back to the pool until the next byte arrives.
-      this.lease = null;
-      this.core.parsers.release(lease);
+    } else if (this.reading === null) {
+      if (parser.idle === true) {
+        // Between messages: the parser goes back to the pool until the next byte arrives.
+        this.lease = null;
+        this.core.parsers.release(lease);
+      } else if (parser.idle === false && (this.phase as Phase) === Phase.Idle) {
+        // The arrival ended inside the next head (after a complete request): that head is on
+        // the headersTimeout clock from now, not on the keep-alive one.
+        this.phase = Phase.Head;
+        this.phaseStart = this.core.now;
+      }
     }
   }
 

@@ -206,3 +206,12 @@ forEachServerKind(t, 'write() returns false under backpressure and drain() resol
   t.ok(finished, 'the response completed once the client read');
   t.ok(got >= stalledAt * chunk.length);
 });
+
+forEachServerKind(t, 'a partial head sent right after a complete request is timed by headersTimeout, not keepAliveTimeout', async (t, kind) => {
+  const server = await startServer(t, kind, hello, { headersTimeout: 200, keepAliveTimeout: 10_000 });
+  const started = Date.now();
+  const r = await raw(server.port, 'GET / HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHo', { quietMs: 2500, timeoutMs: 4000 });
+  t.same(responsesOf(r).map((x) => x.status), [200, 408]);
+  t.ok(r.closed);
+  t.ok(Date.now() - started < 2000, 'cut near headersTimeout');
+});
