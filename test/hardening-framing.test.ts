@@ -143,3 +143,15 @@ forEachServerKind(t, 'a refused request in a pipeline ends it: earlier ones answ
   t.equal(responsesOf(r)[0].body, 'GET /1 0');
   t.ok(r.closed);
 }, PARSERS);
+
+forEachServerKind(t, 'bytes after a CONNECT head are never read as a request (answered once, then closed)', async (t, kind) => {
+  const paths: string[] = [];
+  const server = await startServer(t, kind, (req, res) => {
+    paths.push(req.url);
+    echo(req, res);
+  });
+  const r = await raw(server.port, 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n' + SMUGGLED);
+  t.same(responsesOf(r).map((x) => x.status), [200]);
+  t.ok(r.closed);
+  t.same(paths, ['example.com:443'], 'the smuggled GET never reached the handler');
+}, PARSERS);
