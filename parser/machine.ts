@@ -945,6 +945,20 @@ export class RequestMachine {
           this.pos = p;
           r = cb.onHeaderFieldComplete();
           if (!isOk(r)) return this.cbStop(r, p, S.AFTER_HEADER_FIELD_COMPLETE, E.CB_HEADER_FIELD_COMPLETE, 'on_header_field_complete');
+          {
+            // Fast path, as HEADER_VALUE_DISCARD_WS then HEADER_VALUE: skip SP/HTAB; a value
+            // byte other than those, CR and LF starts the value, scanned right away.
+            let q = p;
+            while (q < end && (buf[q] === 32 || buf[q] === 9)) q++;
+            if (q < end && HEADER_CHARS[buf[q]] === 1) {
+              this.spanKind = SPAN_HEADER_VALUE;
+              this.spanStart = q;
+              p = scan(HEADER_CHARS, buf, q, end);
+              // (at `end` the value goes on in the next chunk)
+              s = p === end ? S.HEADER_VALUE : S.HEADER_VALUE_OTHERWISE;
+              continue;
+            }
+          }
           s = S.HEADER_VALUE_DISCARD_WS;
           continue;
         case S.HEADER_FIELD_COLON_SKIP:
