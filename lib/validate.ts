@@ -10,6 +10,15 @@
 import type { RequestHead } from '../parser/types.js';
 import { MAX_SAFE, parseDecimal } from './limits.js';
 
+/** The last Host value that passed (a string compare is cheaper than the check). */
+let lastGoodHost = 'localhost';
+
+/** A field name equal to `lower` ignoring ASCII case, without allocating (names are tokens). */
+function sameName(name: string, lower: string): boolean {
+  for (let i = 0; i < lower.length; i++) if ((name.charCodeAt(i) | 0x20) !== lower.charCodeAt(i)) return false;
+  return true;
+}
+
 /** 0 when the head may be served; else the status to reject it with (400 or 501). */
 export function validateHead(head: RequestHead): number {
   let hosts = 0;
@@ -21,13 +30,13 @@ export function validateHead(head: RequestHead): number {
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i];
     // The length test first: most fields are none of these three.
-    if (name.length === 4 && name.toLowerCase() === 'host') {
+    if (name.length === 4 && sameName(name, 'host')) {
       hosts++;
       host = raw[i + 1];
-    } else if (name.length === 14 && name.toLowerCase() === 'content-length') {
+    } else if (name.length === 14 && sameName(name, 'content-length')) {
       lengths++;
       length = raw[i + 1];
-    } else if (name.length === 17 && name.toLowerCase() === 'transfer-encoding') {
+    } else if (name.length === 17 && sameName(name, 'transfer-encoding')) {
       // RFC 9110 §5.3: repeated field lines are one list, joined with commas.
       te = te === null ? raw[i + 1] : te + ',' + raw[i + 1];
     }
@@ -37,7 +46,10 @@ export function validateHead(head: RequestHead): number {
   // one Host line, and for a Host with an invalid value (which includes userinfo).
   if (hosts === 0 && head.versionMajor === 1 && head.versionMinor >= 1) return 400;
   if (hosts > 1) return 400;
-  if (hosts === 1 && !isHostValue(trimOws(host), true)) return 400;
+  if (hosts === 1 && host !== lastGoodHost) {
+    if (!isHostValue(trimOws(host), true)) return 400;
+    lastGoodHost = host; // keep-alive clients repeat the same Host: check it once
+  }
 
   if (!isTargetFor(head.method, head.url)) return 400;
 
