@@ -20,6 +20,8 @@ export interface ResponseSink {
   endOut(res: Response): void;
   /** Resolves when `res` may write again. */
   drainOut(res: Response): Promise<void>;
+  /** The connection is gone. */
+  readonly closed: boolean;
 }
 
 // RFC 9110 §5.1 field-name = token; §5.5 field values must not carry CR, LF or NUL
@@ -214,6 +216,10 @@ export class Response implements WaferResponse {
 
   drain(): Promise<void> {
     return this.sink.drainOut(this);
+  }
+
+  get destroyed(): boolean {
+    return this.sink.closed;
   }
 
   write(chunk: string | Buffer): boolean {

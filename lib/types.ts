@@ -44,8 +44,13 @@ export interface WaferResponse {
   writeHead(statusCode: number, headers?: Record<string, string | number | readonly string[]>): this;
   /** Send a piece of body (chunked when no Content-Length was set). False: wait for 'drain' (see drain()). */
   write(chunk: string | Buffer): boolean;
-  /** Resolves when the connection can take more (after write() returned false). */
+  /**
+   * Resolves when the connection can take more (after write() returned false) — or at once when
+   * the connection is gone, so a writer must check `destroyed` to stop.
+   */
   drain(): Promise<void>;
+  /** The connection is gone (client reset, timeout, server cut): writes are dropped. */
+  readonly destroyed: boolean;
   /** Finish the response, with an optional last piece of body. */
   end(body?: string | Buffer): void;
   /** Send `value` as JSON with `content-type: application/json; charset=utf-8`. */

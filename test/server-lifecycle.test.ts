@@ -215,3 +215,19 @@ forEachServerKind(t, 'a partial head sent right after a complete request is time
   t.ok(r.closed);
   t.ok(Date.now() - started < 2000, 'cut near headersTimeout');
 });
+
+forEachServerKind(t, 'res.destroyed tells an endless writer that the client is gone', async (t, kind) => {
+  let stopped = false;
+  const server = await startServer(t, kind, async (_req, res) => {
+    const piece = Buffer.alloc(16 * 1024, 120);
+    while (!res.destroyed) if (!res.write(piece)) await res.drain();
+    stopped = true;
+  });
+  const s = await connect(server.port);
+  s.on('error', () => {});
+  s.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+  await new Promise((r) => s.once('data', r));
+  s.resetAndDestroy();
+  for (let i = 0; i < 100 && !stopped; i++) await sleep(10);
+  t.ok(stopped, 'the handler left its loop');
+});
