@@ -35,7 +35,8 @@ export class Request implements WaferRequest {
     this.method = head.method;
     this.url = head.url;
     this.rawHeaders = head.rawHeaders;
-    this.httpVersion = head.versionMajor === 1 && head.versionMinor === 0 ? '1.0' : `${head.versionMajor}.${head.versionMinor}`;
+    // Constants for the versions served (no string built per request).
+    this.httpVersion = head.versionMajor === 1 ? (head.versionMinor === 1 ? '1.1' : head.versionMinor === 0 ? '1.0' : `1.${head.versionMinor}`) : `${head.versionMajor}.${head.versionMinor}`;
     this.source = source;
   }
 
