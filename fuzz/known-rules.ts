@@ -64,7 +64,8 @@ export const KNOWN_RULES: KnownRule[] = [
       + '(nodejs/llhttp#874, a smuggling fix) and in our parser; llhttp 9.3.1 ignores the field. Variant: such fields removed.',
     variant(text) {
       // (a lone CR ends the line too under lenient flags)
-      const out = text.replace(/(?<=^|\n)transfer-encoding[ \t]*:[ \t]*(?:\r\n|\r|\n)(?![ \t])/gi, '');
+      // (lenient HEADERS also lets a space open the first field line)
+      const out = text.replace(/(?<=^|\n) ?transfer-encoding[ \t]*:[ \t]*(?:\r\n|\r|\n)(?![ \t])/gi, '');
       return out === text ? null : out;
     },
   },
