@@ -77,7 +77,12 @@ export class Connection implements RequestSink, ResponseSink, BodySource {
   /** After an error response: keep reading and discard, so the client sees our answer, not a reset. */
   private discarding = false;
   private drainWaiters: (() => void)[] | null = null;
+  /** When the front response began waiting for the client to read (0: not waiting). The sweep cuts a wait past requestTimeout. */
+  drainSince = 0;
   private address: string | undefined | null = null;
+  /** Unsent bytes at the last sweep, and when that number last moved (a slow reader's progress). */
+  lastPending = 0;
+  sendMovedAt = 0;
   /** Scratch flags for the loop strategy (poll: not pulling / inside a pass). */
   loopPaused = false;
   loopActive = false;
@@ -357,6 +362,8 @@ export class Connection implements RequestSink, ResponseSink, BodySource {
     const queue = this.queue;
     const front = queue !== null && queue[0] === res;
     if (front && this.socket.writableLength + this.outBytes < this.core.limits.highWaterMark) return Promise.resolve();
+    // Only the front response waits on the client; one held behind it waits on its turn.
+    if (front && this.drainSince === 0) this.drainSince = this.core.now;
     return new Promise<void>((resolve) => {
       if (this.drainWaiters === null) this.drainWaiters = [];
       this.drainWaiters.push(resolve);
@@ -368,6 +375,7 @@ export class Connection implements RequestSink, ResponseSink, BodySource {
     const waiters = this.drainWaiters;
     if (waiters === null) return;
     this.drainWaiters = null;
+    this.drainSince = 0;
     for (let i = 0; i < waiters.length; i++) waiters[i]();
   }
 

@@ -233,6 +233,24 @@ export class Server implements ServerCore, WaferServer {
   private sweep(): void {
     const now = (this.now = Date.now());
     for (const conn of this.conns) {
+      const pending = conn.socket.writableLength;
+      if (pending > 0 && (conn.ended || conn.isIdle())) {
+        // The last answers are still leaving (a large body to a slow reader): the idle and
+        // linger clocks wait for them. Node shows no progress inside one large write
+        // (writableLength drops only when it completes), so only a count that has not moved
+        // for a whole requestTimeout means a reader that stopped reading.
+        if (pending !== conn.lastPending) {
+          conn.lastPending = pending;
+          conn.sendMovedAt = now;
+        } else if (now - conn.sendMovedAt > this.requestTimeout) {
+          conn.destroy();
+          continue;
+        }
+        if (conn.ended) conn.endedAt = now;
+        else conn.phaseStart = now;
+        continue;
+      }
+      conn.lastPending = 0;
       if (conn.ended) {
         if (now - conn.endedAt > DEFAULT_OPTIONS.lingerTimeout) conn.destroy();
         continue;
@@ -247,6 +265,10 @@ export class Server implements ServerCore, WaferServer {
             // The client sent FIN while a handler runs: it may await the answer (half-close) or
             // be gone, which TCP cannot tell us. requestTimeout bounds the wait, else a handler
             // that never answers would hold the connection until server.close().
+            conn.destroy();
+          } else if (conn.drainSince > 0 && now - conn.drainSince > this.requestTimeout) {
+            // A response has waited in drain() that long: the client reads nothing (slow read).
+            // Cut it, or it would hold its connection and a maxConns slot for ever.
             conn.destroy();
           }
           break;

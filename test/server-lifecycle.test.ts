@@ -231,3 +231,24 @@ forEachServerKind(t, 'res.destroyed tells an endless writer that the client is g
   for (let i = 0; i < 100 && !stopped; i++) await sleep(10);
   t.ok(stopped, 'the handler left its loop');
 });
+
+forEachServerKind(t, 'a large answer to a slow reader is not cut by keepAliveTimeout while it moves', async (t, kind) => {
+  const size = 16 * 1024 * 1024;
+  const server = await startServer(t, kind, (_req, res) => res.end(Buffer.alloc(size, 122)), { keepAliveTimeout: 150 });
+  const s = await connect(server.port);
+  t.teardown(() => s.destroy());
+  s.setNoDelay(true);
+  let got = 0;
+  s.on('data', (d) => {
+    got += d.length;
+    // about 5 MiB/s: the transfer takes ~3 s, far past keepAliveTimeout and the 2 s linger
+    if (got % (512 * 1024) < d.length) {
+      s.pause();
+      setTimeout(() => s.resume(), 100);
+    }
+  });
+  s.on('error', () => {});
+  s.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+  for (let i = 0; i < 800 && got < size; i++) await sleep(10);
+  t.ok(got > size, `received ${got} bytes (head + ${size} of body)`);
+});
