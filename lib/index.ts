@@ -6,7 +6,7 @@ export { STATUS_TEXT, statusText } from './status.js';
 export type {
   Handler, LoopKind, ServerOptions, ServerStats, WaferRequest, WaferResponse, WaferServer,
 } from './types.js';
-export type { ParserKind } from '../parser/types.js';
+export { Lenient, type ParserKind } from '../parser/types.js';
 // App helpers (router, query/body parsing, static files).
 export { router, type Router } from './router.js';
 export { HttpError, errorStatus } from './http-error.js';
