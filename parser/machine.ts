@@ -11,27 +11,24 @@
 // `errorPos`; resume() and execute the rest of the buffer from there. Any other non-zero
 // return is a callback error, as in llhttp.
 import { addDigit } from '../lib/limits.js';
+import { HPE } from './errors.js';
 import {
   ALPHA, CONNECTION_TOKEN_CHARS, HEADER_CHARS, HEX_VALUE, HTAB_SP_VCHAR_OBS_TEXT, LOWER, QDTEXT,
   RELAXED_HEADER_CHARS, TOKEN, TRIE_MISMATCH, TRIE_MORE, URL_CHAR, USERINFO_CHARS, buildTrie, type Trie,
 } from './tables.js';
 
-/** llhttp's error numbers (llhttp_errno_t) used by the machine. */
-export const E = {
-  OK: 0, INTERNAL: 1, STRICT: 2, LF_EXPECTED: 3, UNEXPECTED_CONTENT_LENGTH: 4, CLOSED_CONNECTION: 5,
-  INVALID_METHOD: 6, INVALID_URL: 7, INVALID_CONSTANT: 8, INVALID_VERSION: 9, INVALID_HEADER_TOKEN: 10,
-  INVALID_CONTENT_LENGTH: 11, INVALID_CHUNK_SIZE: 12, INVALID_STATUS: 13, INVALID_EOF_STATE: 14,
-  INVALID_TRANSFER_ENCODING: 15, CB_MESSAGE_BEGIN: 16, CB_HEADERS_COMPLETE: 17, CB_MESSAGE_COMPLETE: 18,
-  CB_CHUNK_HEADER: 19, CB_CHUNK_COMPLETE: 20, PAUSED: 21, PAUSED_UPGRADE: 22, PAUSED_H2_UPGRADE: 23,
-  USER: 24, CR_EXPECTED: 25, CB_URL_COMPLETE: 26, CB_HEADER_FIELD_COMPLETE: 28,
-  CB_HEADER_VALUE_COMPLETE: 29, UNEXPECTED_SPACE: 30, CB_RESET: 31, CB_METHOD_COMPLETE: 32,
-  CB_VERSION_COMPLETE: 33, CB_CHUNK_EXTENSION_NAME_COMPLETE: 34, CB_CHUNK_EXTENSION_VALUE_COMPLETE: 35,
-  CB_PROTOCOL_COMPLETE: 38,
-} as const;
+/**
+ * llhttp's error numbers (llhttp_errno_t), from the one table in parser/errors.ts, without
+ * the `HPE_` prefix: `E.INVALID_METHOD` is `HPE.HPE_INVALID_METHOD`.
+ */
+type Unprefixed<K> = K extends `HPE_${infer R}` ? R : never;
+export const E = Object.fromEntries(
+  Object.entries(HPE).map(([k, v]) => [k.slice(4), v]),
+) as { readonly [K in Unprefixed<keyof typeof HPE>]: (typeof HPE)[`HPE_${K}`] };
 
 /** The name of an llhttp error number ('HPE_INVALID_METHOD' …). */
 export const ERROR_NAMES: string[] = [];
-for (const [k, v] of Object.entries(E)) ERROR_NAMES[v] = 'HPE_' + k;
+for (const [k, v] of Object.entries(HPE)) ERROR_NAMES[v] = k;
 
 /** llhttp's message flags (the `flags=` of the fixtures' headers-complete line). */
 export const F = {
