@@ -282,3 +282,50 @@ forEachServerKind(t, 'an error whose status getter throws cuts the connection, a
   const again = await raw(server.port, GET('/'), { quietMs: 200 });
   t.ok(again.closed, 'the server is still there');
 });
+
+forEachServerKind(t, 'slow read: a response the client never reads is cut after requestTimeout without progress', async (t, kind) => {
+  let done = false;
+  const server = await startServer(t, kind, async (_req, res) => {
+    const big = Buffer.alloc(64 * 1024, 120);
+    for (let i = 0; i < 4096; i++) if (!res.write(big)) await res.drain();
+    res.end();
+    done = true;
+  }, { requestTimeout: 300 });
+  const s = await connect(server.port);
+  t.teardown(() => s.destroy());
+  s.on('error', () => {});
+  s.pause(); // reads nothing
+  s.write(GET('/'));
+  await sleep(200);
+  t.equal(server.stats().connections, 1, 'still open while within requestTimeout');
+  t.ok(await released(server, 3000), 'cut once drain() had waited past requestTimeout');
+  t.ok(await until(() => done), 'the handler was released from drain() and ran to its end');
+});
+
+forEachServerKind(t, 'slow read: a client that reads slowly but steadily gets the whole response', async (t, kind) => {
+  const total = 256; // 16 MiB: more than the socket buffers hold
+  const server = await startServer(t, kind, async (_req, res) => {
+    const big = Buffer.alloc(64 * 1024, 120);
+    res.setHeader('Content-Length', String(total * big.length));
+    for (let i = 0; i < total; i++) if (!res.write(big)) await res.drain();
+    res.end();
+  }, { requestTimeout: 300 });
+  const s = await connect(server.port);
+  t.teardown(() => s.destroy());
+  let got = 0;
+  s.on('data', (d: Buffer) => (got += d.length));
+  s.write(GET('/'));
+  // Read in bursts: 30 ms on, 100 ms off, so every drain() wait is well under requestTimeout.
+  const want = total * 64 * 1024;
+  const deadline = Date.now() + 20_000;
+  while (got < want && Date.now() < deadline && !s.destroyed) {
+    s.resume();
+    await sleep(30);
+    s.pause();
+    await sleep(100);
+  }
+  s.resume();
+  await until(() => got > want, 2000);
+  t.ok(got > want, `the whole body arrived (${got} bytes with the head)`);
+  t.notOk(s.destroyed, 'and the connection is still open (keep-alive)');
+});
