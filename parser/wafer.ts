@@ -256,7 +256,7 @@ export class WaferParser implements RequestParser, MachineCallbacks {
   private strings(): string[] {
     const n = this.items;
     const buf = this.buf as Latin1Buffer;
-    const raw: string[] = new Array(n > 0 ? n - 1 : 0);
+    const raw: string[] = [];
     let all = '';
     let lo = 0;
     if (this.ranges !== 0) {
@@ -284,7 +284,7 @@ export class WaferParser implements RequestParser, MachineCallbacks {
         v = i > 0 && (i & 1) === 0 ? trimOws(str) : str;
       }
       if (i === 0) this.url = v;
-      else raw[i - 1] = v;
+      else raw.push(v);
     }
     this.ranges = 0;
     this.items = 0;
