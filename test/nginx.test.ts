@@ -63,12 +63,13 @@ ${upstreams.map((p) => `    server 127.0.0.1:${p} max_fails=1 fail_timeout=2s;`)
 `;
 }
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as AddressInfo;
-  await new Promise((r) => s.close(r));
-  return port;
+/** `n` distinct free ports: all held open until every one is known, then released. */
+async function freePorts(n: number): Promise<number[]> {
+  const servers = Array.from({ length: n }, () => createServer());
+  for (const s of servers) await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const ports = servers.map((s) => (s.address() as AddressInfo).port);
+  for (const s of servers) await new Promise((r) => s.close(r));
+  return ports;
 }
 
 async function waitForPort(port: number, ms: number): Promise<void> {
@@ -88,7 +89,7 @@ interface Nginx { port: number; dir: string; proc: ChildProcess; stop(): Promise
 
 async function startNginx(bin: string, upstreams: number[]): Promise<Nginx> {
   const dir = mkdtempSync(join(tmpdir(), 'wafer-nginx-'));
-  const port = await freePort();
+  const [port] = await freePorts(1) as [number];
   writeFileSync(join(dir, 'nginx.conf'), nginxConfig(dir, port, upstreams));
   // -e: the error log before the config is read (else /var/log/nginx); -p: the prefix.
   const proc = spawn(bin, ['-p', dir, '-e', join(dir, 'error.log'), '-c', join(dir, 'nginx.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -160,11 +161,14 @@ t.test('nginx is installed (apt-get install nginx-light; .ci/run does)', async (
 t.test('through nginx with upstream keep-alive', async (t) => {
   if (!nginxBin) { t.fail('nginx is not installed'); return; }
   const wafer = await listen(echo, { port: 0, host: '127.0.0.1' });
-  const nginx = await startNginx(nginxBin, [wafer.port]);
-  t.teardown(async () => { await nginx.stop(); await wafer.close(); });
+  let nginx: Nginx | undefined;
+  // Registered before nginx starts, so a failed start still closes wafer (and the test ends).
+  t.teardown(async () => { await nginx?.stop(); await wafer.close(); });
+  nginx = await startNginx(nginxBin, [wafer.port]);
+  const proxy = nginx;
 
   t.test('GET reaches wafer over HTTP/1.1 without Connection: close', async (t) => {
-    const r = await send(nginx.port, '/hello?x=1');
+    const r = await send(proxy.port, '/hello?x=1');
     t.equal(r.status, 200);
     const seen = JSON.parse(r.body);
     t.equal(seen.method, 'GET');
@@ -174,7 +178,7 @@ t.test('through nginx with upstream keep-alive', async (t) => {
 
   t.test('POST with a Content-Length body', async (t) => {
     const body = 'name=wafer&size=small';
-    const r = await send(nginx.port, '/form', { method: 'POST', body });
+    const r = await send(proxy.port, '/form', { method: 'POST', body });
     const seen = JSON.parse(r.body);
     t.equal(r.status, 200);
     t.equal(seen.method, 'POST');
@@ -186,7 +190,7 @@ t.test('through nginx with upstream keep-alive', async (t) => {
   const digest = createHash('sha1').update(Buffer.concat(chunks)).digest('hex');
 
   t.test('a chunked upload, buffered by nginx (the default), arrives with a Content-Length', async (t) => {
-    const r = await send(nginx.port, '/upload', { method: 'POST', chunks });
+    const r = await send(proxy.port, '/upload', { method: 'POST', chunks });
     const seen = JSON.parse(r.body);
     t.equal(r.status, 200);
     t.equal(seen.length, 12 * 16 * 1024);
@@ -196,7 +200,7 @@ t.test('through nginx with upstream keep-alive', async (t) => {
   });
 
   t.test('a chunked upload with proxy_request_buffering off arrives chunked', async (t) => {
-    const r = await send(nginx.port, '/stream/upload', { method: 'POST', chunks });
+    const r = await send(proxy.port, '/stream/upload', { method: 'POST', chunks });
     const seen = JSON.parse(r.body);
     t.equal(r.status, 200);
     t.equal(seen.length, 12 * 16 * 1024);
@@ -208,7 +212,7 @@ t.test('through nginx with upstream keep-alive', async (t) => {
     const before = wafer.stats();
     const agent = new Agent({ keepAlive: true, maxSockets: 8 });
     const batch = async (): Promise<void> => {
-      for (let i = 0; i < 50; i++) t.equal((await send(nginx.port, `/ka/${i}`, { agent })).status, 200);
+      for (let i = 0; i < 50; i++) t.equal((await send(proxy.port, `/ka/${i}`, { agent })).status, 200);
     };
     await Promise.all(Array.from({ length: 8 }, batch));
     agent.destroy();
@@ -227,21 +231,26 @@ t.test('restarting wafer one process at a time behind nginx: no 502', async (t) 
     // A little latency so requests are in flight when a process is told to stop.
     'pid.js': 'export default async (req, res) => { await new Promise((r) => setTimeout(r, 5)); res.end(String(process.pid)); };\n',
   });
-  const ports = [await freePort(), await freePort()];
+  // First start on PORT=0 (no window for another program to take a probed port); a
+  // restarted process takes the port its predecessor just released.
+  const ports = [0, 0];
   const procs: (WaferProcess | undefined)[] = [];
+  let nginx: Nginx | undefined;
+  // Registered first, so a failure anywhere below still stops every process it started.
+  t.teardown(async () => {
+    for (const p of procs) reap(p);
+    await nginx?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
   const start = async (i: number): Promise<number> => {
     const w = runWafer(['pid.js'], { HOST: '127.0.0.1', PORT: String(ports[i]) }, dir);
     procs[i] = w;
-    await listeningPort(w, 30_000);
+    ports[i] = await listeningPort(w, 30_000);
     return w.child.pid!;
   };
   const oldPids = [await start(0), await start(1)];
-  const nginx = await startNginx(nginxBin, ports);
-  t.teardown(async () => {
-    for (const p of procs) reap(p);
-    await nginx.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  nginx = await startNginx(nginxBin, ports);
+  const proxy = nginx;
 
   // Four keep-alive clients send GETs through nginx until told to stop (bounded: 60 s).
   const statuses = new Map<number, number>();
@@ -253,7 +262,7 @@ t.test('restarting wafer one process at a time behind nginx: no 502', async (t) 
     const deadline = Date.now() + 60_000;
     while (!stop && Date.now() < deadline) {
       try {
-        const r = await send(nginx.port, '/', { agent });
+        const r = await send(proxy.port, '/', { agent });
         statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
         if (r.status === 200) pids.add(Number(r.body));
       } catch {
@@ -269,19 +278,22 @@ t.test('restarting wafer one process at a time behind nginx: no 502', async (t) 
     while (!pids.has(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   };
 
-  await servedBy(oldPids[0]!);
-  await servedBy(oldPids[1]!);
   const newPids: number[] = [];
-  for (const i of [0, 1]) {
-    const w = procs[i]!;
-    w.child.kill('SIGTERM');
-    t.equal(await w.exited(15_000), 0, `wafer ${i} closed gracefully`);
-    newPids.push(await start(i));
-    await servedBy(newPids[i]!);
+  try {
+    await servedBy(oldPids[0]!);
+    await servedBy(oldPids[1]!);
+    for (const i of [0, 1]) {
+      const w = procs[i]!;
+      w.child.kill('SIGTERM');
+      t.equal(await w.exited(15_000), 0, `wafer ${i} closed gracefully`);
+      newPids.push(await start(i));
+      await servedBy(newPids[i]!);
+    }
+  } finally {
+    stop = true;
+    await load;
+    agent.destroy();
   }
-  stop = true;
-  await load;
-  agent.destroy();
 
   const total = [...statuses.values()].reduce((a, b) => a + b, 0);
   t.ok(total >= 100, `requests during the restarts: ${total}`);
