@@ -72,36 +72,51 @@ async function freePorts(n: number): Promise<number[]> {
   return ports;
 }
 
-async function waitForPort(port: number, ms: number): Promise<void> {
+/** Resolves '' once something accepts on `port`, or why not: `stop()` said so, or `ms` passed. */
+async function waitForPort(port: number, ms: number, stop: () => string = () => ''): Promise<string> {
   const deadline = Date.now() + ms;
   for (;;) {
     const ok = await new Promise<boolean>((r) => {
       const c = connect(port, '127.0.0.1', () => { c.destroy(); r(true); });
       c.on('error', () => r(false));
     });
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`nothing listening on 127.0.0.1:${port} after ${ms} ms`);
+    if (ok) return '';
+    const why = stop();
+    if (why !== '') return why;
+    if (Date.now() > deadline) return `nothing listening on 127.0.0.1:${port} after ${ms} ms`;
     await new Promise((r) => setTimeout(r, 50));
   }
 }
 
 interface Nginx { port: number; dir: string; proc: ChildProcess; stop(): Promise<void> }
 
+/**
+ * Start nginx on a free port. The port is probed and released before nginx binds it, so another
+ * program can take it in between: then nginx exits with EADDRINUSE and we try another port.
+ */
 async function startNginx(bin: string, upstreams: number[]): Promise<Nginx> {
-  const dir = mkdtempSync(join(tmpdir(), 'wafer-nginx-'));
-  const [port] = await freePorts(1) as [number];
-  writeFileSync(join(dir, 'nginx.conf'), nginxConfig(dir, port, upstreams));
-  // -e: the error log before the config is read (else /var/log/nginx); -p: the prefix.
-  const proc = spawn(bin, ['-p', dir, '-e', join(dir, 'error.log'), '-c', join(dir, 'nginx.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  proc.stderr!.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
-  try {
-    await waitForPort(port, 10_000);
-  } catch (err) {
+  let failure = '';
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    const dir = mkdtempSync(join(tmpdir(), 'wafer-nginx-'));
+    const [port] = await freePorts(1) as [number];
+    writeFileSync(join(dir, 'nginx.conf'), nginxConfig(dir, port, upstreams));
+    // -e: the error log before the config is read (else /var/log/nginx); -p: the prefix.
+    const proc = spawn(bin, ['-p', dir, '-e', join(dir, 'error.log'), '-c', join(dir, 'nginx.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    proc.stderr!.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+    const up = await waitForPort(port, 15_000, () =>
+      proc.exitCode !== null || proc.signalCode !== null ? `nginx exited (${proc.exitCode ?? proc.signalCode})` : '');
+    if (up === '') return nginxHandle(port, dir, proc);
     proc.kill('SIGKILL');
     const log = existsSync(join(dir, 'error.log')) ? readFileSync(join(dir, 'error.log'), 'utf8') : '';
-    throw new Error(`nginx did not start: ${(err as Error).message}\n${stderr}\n${log}`);
+    rmSync(dir, { recursive: true, force: true });
+    failure = `${up}\n${stderr}\n${log}`;
+    if (!/Address already in use/.test(failure)) break;
   }
+  throw new Error(`nginx did not start: ${failure}`);
+}
+
+function nginxHandle(port: number, dir: string, proc: ChildProcess): Nginx {
   return {
     port, dir, proc,
     async stop() {
