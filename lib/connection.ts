@@ -36,6 +36,12 @@ export function connectionOf(socket: Socket): Connection {
 }
 
 const CONTINUE = 'HTTP/1.1 100 Continue\r\n\r\n';
+/**
+ * Heads are parsed in slices of this many bytes, so that a pause (maxPipeline reached, output
+ * backlog) takes effect inside one arrival: 64 KiB of tiny pipelined requests must not all be
+ * admitted at once. Bodies are parsed whole.
+ */
+const HEAD_SLICE = 1024;
 
 export class Connection implements RequestSink, ResponseSink, BodySource {
   readonly socket: Socket;
@@ -64,6 +70,12 @@ export class Connection implements RequestSink, ResponseSink, BodySource {
   private outAscii = true;
   /** Reading is paused because too many requests are in flight (or a body stream is full). */
   private pausedByUs = false;
+  /** The loop strategy has been told to stop reading (pause() happened, resume not yet passed on). */
+  private loopHeld = false;
+  /** The rest of an arrival that was not parsed because reading paused inside it. */
+  private held: Buffer | null = null;
+  /** Inside feed(): the parser is running (no re-entry). */
+  private feeding = false;
   /** Reading stays paused until the socket drains: the client is not reading its answers. */
   private waitingForDrain = false;
   /** No more requests will be read: a close is pending after the queued responses. */
@@ -104,6 +116,30 @@ export class Connection implements RequestSink, ResponseSink, BodySource {
   /** Parse one arrival. The loop calls this between beginBatch() and endBatch(). */
   feed(data: Buffer): void {
     if (this.discarding || this.closing) return;
+    this.feeding = true;
+    const end = data.length;
+    let pos = 0;
+    while (pos < end) {
+      const stop = this.reading === null && end - pos > HEAD_SLICE ? pos + HEAD_SLICE : end;
+      this.parse(pos === 0 && stop === end ? data : data.subarray(pos, stop));
+      pos = stop;
+      if (this.closing || this.discarding || this.closed) break;
+      if (this.pausedByUs && pos < end) {
+        // Reading paused inside this arrival: keep the rest for resume() (a 'data' chunk is not
+        // reused by Node, so a view is enough).
+        this.held = data.subarray(pos);
+        break;
+      }
+    }
+    this.feeding = false;
+    // A pause and its resume both happened during this feed: let the loop read again.
+    if (!this.pausedByUs && this.loopHeld) {
+      this.loopHeld = false;
+      this.core.loop.resume(this);
+    }
+  }
+
+  private parse(data: Buffer): void {
     if (this.phase === Phase.Idle) {
       this.phase = Phase.Head;
       this.phaseStart = this.core.now;
@@ -457,7 +493,10 @@ export class Connection implements RequestSink, ResponseSink, BodySource {
   private pause(): void {
     if (this.pausedByUs) return;
     this.pausedByUs = true;
-    this.core.loop.pause(this);
+    if (!this.loopHeld) {
+      this.loopHeld = true;
+      this.core.loop.pause(this);
+    }
   }
 
   private resume(): void {
@@ -478,7 +517,22 @@ export class Connection implements RequestSink, ResponseSink, BodySource {
       return;
     }
     this.pausedByUs = false;
-    this.core.loop.resume(this);
+    // Inside feed() the loop over the arrival simply goes on (and resumes the loop at its end).
+    if (this.feeding) return;
+    const held = this.held;
+    if (held !== null) {
+      // What was left of the last arrival comes before anything the socket has since.
+      this.held = null;
+      const own = !this.batching;
+      if (own) this.beginBatch();
+      this.feed(held);
+      if (own) this.endBatch();
+      return; // feed() resumed the loop unless it paused again
+    }
+    if (this.loopHeld) {
+      this.loopHeld = false;
+      this.core.loop.resume(this);
+    }
   }
 
   /** A streaming body reader took data: read more if we had stopped. */
@@ -557,8 +611,10 @@ export class Connection implements RequestSink, ResponseSink, BodySource {
     // dropped, so its kernel does not see a reset that would wipe the answer (RFC 9112 §9.6).
     this.discarding = true;
     this.socket.end();
-    if (this.pausedByUs) {
-      this.pausedByUs = false;
+    this.held = null;
+    this.pausedByUs = false;
+    if (this.loopHeld) {
+      this.loopHeld = false;
       this.core.loop.resume(this);
     }
   }

@@ -94,3 +94,24 @@ forEachServerKind(t, 'streamBody: answering before reading the body drops the re
   t.same(responsesOf(r).map((x) => x.body), ['/up', '/next']);
   t.notOk(r.closed);
 });
+
+forEachServerKind(t, 'a single arrival of 200 pipelined requests admits about maxPipeline at a time, not all 200', async (t, kind) => {
+  const held: (() => void)[] = [];
+  let peak = 0;
+  const server = await startServer(t, kind, (req, res) => {
+    held.push(() => res.end(req.path));
+    peak = Math.max(peak, held.length);
+  }, { maxPipeline: 4 });
+  const burst = Array.from({ length: 200 }, (_, i) => `GET /${i} HTTP/1.1\r\nHost: x\r\n\r\n`).join('');
+  const pending = raw(server.port, burst, { responses: 200, timeoutMs: 8000 });
+  await sleep(100);
+  // Heads are parsed in 1 KiB slices: the overshoot is at most one slice's worth of requests.
+  t.ok(held.length >= 4 && held.length < 4 + 40, `${held.length} requests reached the handler`);
+  const releaser = setInterval(() => {
+    for (const f of held.splice(0, held.length)) f();
+  }, 5);
+  const r = await pending;
+  clearInterval(releaser);
+  t.same(responsesOf(r).map((x) => x.body), Array.from({ length: 200 }, (_, i) => `/${i}`));
+  t.ok(peak < 4 + 40, `never more than ${peak} in flight`);
+});
