@@ -82,6 +82,18 @@ const QUERY_CHAR = URL_CHAR.slice();
 QUERY_CHAR[63] = 1;
 const FRAGMENT_CHAR = QUERY_CHAR.slice();
 FRAGMENT_CHAR[35] = 1;
+/** The special header names (lower case) by length: any other length is a general field. */
+const SPECIAL_BY_LENGTH: (Uint8Array | undefined)[] = [];
+for (const name of ['connection', 'content-length', 'proxy-connection', 'transfer-encoding', 'upgrade']) {
+  SPECIAL_BY_LENGTH[name.length] = Buffer.from(name, 'latin1');
+}
+/** True when buf[p, p + n) is, in any case, one of the special header names. */
+function isSpecialName(buf: Buffer, p: number, n: number): boolean {
+  const name = SPECIAL_BY_LENGTH[n];
+  if (name === undefined) return false;
+  for (let i = 0; i < n; i++) if (LOWER[buf[p + i]] !== name[i]) return false;
+  return true;
+}
 /** First bytes of the special header names (any case): only these need the trie. */
 const SPECIAL_FIRST = new Uint8Array(256);
 for (const ch of 'cptuCPTU') SPECIAL_FIRST[ch.charCodeAt(0)] = 1;
@@ -123,6 +135,14 @@ export interface MachineCallbacks {
   onHeaderFieldComplete(): CbResult;
   onHeaderValue(buf: Buffer, start: number, end: number): CbResult;
   onHeaderValueComplete(): CbResult;
+  /**
+   * Optional, strict mode only: one whole, regular header line of a general (not special)
+   * field at once, in place of the field / field-complete / value / value-complete quartet
+   * (name [ns, ne), value [vs, ve) as the value span would be, `te` its end without trailing
+   * SP/HTAB). Answer 0 to take it; any other answer declines (nothing may have changed) and
+   * the line goes through the byte states and the four callbacks.
+   */
+  onHeaderLine?(buf: Buffer, ns: number, ne: number, vs: number, ve: number, te: number): CbResult;
   /** 0: go on; 1: the message has no body; 2: no body, and treat as upgrade; or 'pause'. */
   onHeadersComplete(): CbResult;
   onBody(buf: Buffer, start: number, end: number): CbResult;
@@ -410,6 +430,7 @@ export class RequestMachine {
     if (this.spanKind !== SPAN_NONE) this.spanStart = start;
     const cb = this.cb;
     const lenient = this.lenient;
+    const lineFast = lenient === 0 && cb.onHeaderLine !== undefined;
     let p = start;
     let s = this.state;
     let r: CbResult;
@@ -856,6 +877,34 @@ export class RequestMachine {
           s = S.HEADER_FIELD_START;
           continue;
         case S.HEADER_FIELD_START: {
+          if (lineFast && (this.flags & F.TRAILING) === 0) {
+            // Fast path for whole, regular lines of general fields (strict mode): name token
+            // up to ':', OWS, value bytes up to CR LF, and a next byte that is no obs-fold,
+            // all in this buffer. The byte states below would take exactly these steps with
+            // the same spans; anything else (a special name, an empty value, a byte the
+            // tables refuse, a line cut by the buffer end) leaves the line to them.
+            while (p < end) {
+              const c0 = buf[p];
+              if (TOKEN[c0] !== 1) break;
+              const ne = scan(TOKEN, buf, p + 1, end);
+              if (ne + 3 >= end || buf[ne] !== 58) break;
+              if (SPECIAL_FIRST[c0] === 1 && isSpecialName(buf, p, ne - p)) break;
+              let vs = ne + 1;
+              while (vs < end && (buf[vs] === 32 || buf[vs] === 9)) vs++;
+              if (vs === end || HEADER_CHARS[buf[vs]] !== 1) break;
+              const ve = scan(HEADER_CHARS, buf, vs + 1, end);
+              if (ve + 2 >= end || buf[ve] !== 13 || buf[ve + 1] !== 10) break;
+              const nx = buf[ve + 2];
+              if (nx === 32 || nx === 9) break;
+              let te = ve;
+              while (buf[te - 1] === 32 || buf[te - 1] === 9) te--;
+              this.headerState = H_GENERAL;
+              this.pos = ve + 2;
+              r = cb.onHeaderLine!(buf, p, ne, vs, ve, te);
+              if (!isOk(r)) break;
+              p = ve + 2;
+            }
+          }
           if (p === end) break;
           const c = buf[p];
           if (c === 13) {
