@@ -143,6 +143,13 @@ export interface MachineCallbacks {
    * the line goes through the byte states and the four callbacks.
    */
   onHeaderLine?(buf: Buffer, ns: number, ne: number, vs: number, ve: number, te: number): CbResult;
+  /**
+   * Optional, strict mode only: a whole, regular `GET`/`POST` origin-form request line
+   * ending in ` HTTP/1.0` or ` HTTP/1.1` CR LF, in place of the method, url, protocol and
+   * version spans and their *_complete callbacks (the target is [us, ue)). Answer 0 to take
+   * it; any other answer declines (nothing may have changed) and the byte states run.
+   */
+  onRequestLine?(buf: Buffer, us: number, ue: number): CbResult;
   /** 0: go on; 1: the message has no body; 2: no body, and treat as upgrade; or 'pause'. */
   onHeadersComplete(): CbResult;
   onBody(buf: Buffer, start: number, end: number): CbResult;
@@ -465,6 +472,42 @@ export class RequestMachine {
           this.spanStart = p;
           this.tNode = 0;
           this.tIdx = 0;
+          if (lineFast && p + 16 < end) {
+            // Fast path for a whole "GET|POST /path[?query] HTTP/1.x" CR LF line: the states
+            // from METHOD to REQ_HTTP_COMPLETE_CRLF would take exactly these steps. Anything
+            // else (another method or target form, a fragment, extra spaces, a byte the URL
+            // tables refuse, a line cut by the buffer end) goes through them.
+            let m = -1;
+            let us = 0;
+            if (buf[p + 3] === 32 && buf[p] === 71 && buf[p + 1] === 69 && buf[p + 2] === 84) {
+              m = 1;
+              us = p + 4;
+            } else if (buf[p + 4] === 32 && buf[p] === 80 && buf[p + 1] === 79 && buf[p + 2] === 83 && buf[p + 3] === 84) {
+              m = 3;
+              us = p + 5;
+            }
+            if (m >= 0 && buf[us] === 47) {
+              let ue = scan(URL_CHAR, buf, us + 1, end);
+              if (ue < end && buf[ue] === 63) ue = scan(QUERY_CHAR, buf, ue + 1, end);
+              const h = ue + 1;
+              if (h + 10 <= end && buf[ue] === 32 && buf[h] === 72 && buf[h + 1] === 84 && buf[h + 2] === 84 &&
+                buf[h + 3] === 80 && buf[h + 4] === 47 && buf[h + 5] === 49 && buf[h + 6] === 46 &&
+                (buf[h + 7] === 49 || buf[h + 7] === 48) && buf[h + 8] === 13 && buf[h + 9] === 10) {
+                this.spanKind = SPAN_NONE;
+                this.pos = h + 10;
+                r = cb.onRequestLine!(buf, us, ue);
+                if (isOk(r)) {
+                  this.method = m;
+                  this.httpMajor = 1;
+                  this.httpMinor = buf[h + 7] - 48;
+                  p = h + 10;
+                  s = S.HEADERS_START;
+                  continue;
+                }
+                this.spanKind = SPAN_METHOD;
+              }
+            }
+          }
           // Fast path: "GET " and "POST " decide the method trie at once (same result, same offsets).
           if (p + 4 < end && buf[p + 3] === 32 && buf[p] === 71 && buf[p + 1] === 69 && buf[p + 2] === 84) {
             p += 3;

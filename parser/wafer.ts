@@ -213,6 +213,15 @@ export class WaferParser implements RequestParser, MachineCallbacks {
     return 0;
   }
 
+  /** A whole request line (the machine's fast path): onUrl's work; declined on overflow. */
+  onRequestLine(_buf: Buffer, us: number, ue: number): CbResult {
+    if (this.urlLength !== 0 || this.headerBytes + (ue - us) >= this.maxHeaderSize) return 1;
+    this.headerBytes += ue - us;
+    this.open(us, ue);
+    this.urlLength = ue - us;
+    return 0;
+  }
+
   onHeaderField(buf: Buffer, start: number, end: number): CbResult {
     if (this.countHeader(end - start)) return this.overflow('HPE_HEADER_OVERFLOW', 'Header overflow');
     if (this.headDone) return 0; // trailer fields: counted, not kept
