@@ -84,15 +84,32 @@ const FRAGMENT_CHAR = QUERY_CHAR.slice();
 FRAGMENT_CHAR[35] = 1;
 /** The special header names (lower case) by length: any other length is a general field. */
 const SPECIAL_BY_LENGTH: (Uint8Array | undefined)[] = [];
-for (const name of ['connection', 'content-length', 'proxy-connection', 'transfer-encoding', 'upgrade']) {
+const SPECIAL_STATE_BY_LENGTH: number[] = [];
+for (const [name, state] of [['connection', H_CONNECTION], ['content-length', H_CONTENT_LENGTH],
+  ['proxy-connection', H_CONNECTION], ['transfer-encoding', H_TRANSFER_ENCODING], ['upgrade', H_UPGRADE]] as const) {
   SPECIAL_BY_LENGTH[name.length] = Buffer.from(name, 'latin1');
+  SPECIAL_STATE_BY_LENGTH[name.length] = state;
 }
-/** True when buf[p, p + n) is, in any case, one of the special header names. */
-function isSpecialName(buf: Buffer, p: number, n: number): boolean {
+/** The header state of the name buf[p, p + n): a special one when it is one (any case), else H_GENERAL. */
+function specialName(buf: Buffer, p: number, n: number): number {
   const name = SPECIAL_BY_LENGTH[n];
-  if (name === undefined) return false;
-  for (let i = 0; i < n; i++) if (LOWER[buf[p + i]] !== name[i]) return false;
-  return true;
+  if (name === undefined) return H_GENERAL;
+  for (let i = 0; i < n; i++) if (LOWER[buf[p + i]] !== name[i]) return H_GENERAL;
+  return SPECIAL_STATE_BY_LENGTH[n];
+}
+/** The tokens a Connection value may be on its own, lower case, with the flag each sets. */
+const CONNECTION_KEEP_ALIVE = Buffer.from('keep-alive', 'latin1'), CONNECTION_CLOSE = Buffer.from('close', 'latin1'),
+  CONNECTION_UPGRADE = Buffer.from('upgrade', 'latin1');
+/**
+ * The flag a Connection value buf[s, e) (no OWS around it) sets when it is exactly one of
+ * keep-alive, close, upgrade (any case) — what the CONNECTION_TRIE states would decide — or 0.
+ */
+function connectionFlag(buf: Buffer, s: number, e: number): number {
+  const n = e - s;
+  const word = n === 10 ? CONNECTION_KEEP_ALIVE : n === 5 ? CONNECTION_CLOSE : n === 7 ? CONNECTION_UPGRADE : null;
+  if (word === null) return 0;
+  for (let i = 0; i < n; i++) if (LOWER[buf[s + i]] !== word[i]) return 0;
+  return n === 10 ? F.CONNECTION_KEEP_ALIVE : n === 5 ? F.CONNECTION_CLOSE : F.CONNECTION_UPGRADE;
 }
 /** First bytes of the special header names (any case): only these need the trie. */
 const SPECIAL_FIRST = new Uint8Array(256);
@@ -137,7 +154,7 @@ export interface MachineCallbacks {
   onHeaderValueComplete(): CbResult;
   /**
    * Optional, strict mode only: one whole, regular header line of a general (not special)
-   * field at once, in place of the field / field-complete / value / value-complete quartet
+   * field, or of a Connection field holding one keep-alive / close / upgrade token, at once, in place of the field / field-complete / value / value-complete quartet
    * (name [ns, ne), value [vs, ve) as the value span would be, `te` its end without trailing
    * SP/HTAB). Answer 0 to take it; any other answer declines (nothing may have changed) and
    * the line goes through the byte states and the four callbacks.
@@ -924,14 +941,18 @@ export class RequestMachine {
             // Fast path for whole, regular lines of general fields (strict mode): name token
             // up to ':', OWS, value bytes up to CR LF, and a next byte that is no obs-fold,
             // all in this buffer. The byte states below would take exactly these steps with
-            // the same spans; anything else (a special name, an empty value, a byte the
-            // tables refuse, a line cut by the buffer end) leaves the line to them.
+            // the same spans; anything else (a special name other than a one-token
+            // Connection, an empty value, a byte the tables refuse, a line cut by the buffer
+            // end) leaves the line to them.
             while (p < end) {
               const c0 = buf[p];
               if (TOKEN[c0] !== 1) break;
               const ne = scan(TOKEN, buf, p + 1, end);
               if (ne + 3 >= end || buf[ne] !== 58) break;
-              if (SPECIAL_FIRST[c0] === 1 && isSpecialName(buf, p, ne - p)) break;
+              // Special names go through the byte states, but for a Connection value of one
+              // keep-alive / close / upgrade token, which sets its flag here.
+              const hs = SPECIAL_FIRST[c0] === 1 ? specialName(buf, p, ne - p) : H_GENERAL;
+              if (hs !== H_GENERAL && hs !== H_CONNECTION) break;
               let vs = ne + 1;
               while (vs < end && (buf[vs] === 32 || buf[vs] === 9)) vs++;
               if (vs === end || HEADER_CHARS[buf[vs]] !== 1) break;
@@ -941,10 +962,16 @@ export class RequestMachine {
               if (nx === 32 || nx === 9) break;
               let te = ve;
               while (buf[te - 1] === 32 || buf[te - 1] === 9) te--;
-              this.headerState = H_GENERAL;
+              let flag = 0;
+              if (hs === H_CONNECTION) {
+                flag = connectionFlag(buf, vs, te);
+                if (flag === 0) break;
+              }
+              this.headerState = hs;
               this.pos = ve + 2;
               r = cb.onHeaderLine!(buf, p, ne, vs, ve, te);
               if (!isOk(r)) break;
+              this.flags |= flag; // (setHeaderFlags; headerState goes back to H_CONNECTION there too)
               p = ve + 2;
             }
           }
