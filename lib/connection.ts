@@ -55,6 +55,8 @@ export class Connection implements RequestSink, ResponseSink, BodySource {
   // Buffered body of `reading` (buffered mode).
   private body: Buffer = EMPTY;
   private bodyLength = 0;
+  /** Content-Length of the body being read, or -1 (chunked / none). */
+  private bodyExpected = -1;
   phase: Phase = Phase.Idle;
   /** When the current phase began (ms, Date.now()). */
   phaseStart: number;
@@ -227,6 +229,7 @@ export class Connection implements RequestSink, ResponseSink, BodySource {
     this.enqueue(res);
     this.reading = res;
     this.bodyLength = 0;
+    this.bodyExpected = head.contentLength;
     this.body = EMPTY;
 
     // RFC 9110 §7.8: a server may ignore Upgrade (and we tunnel no CONNECT). What follows
@@ -273,7 +276,10 @@ export class Connection implements RequestSink, ResponseSink, BodySource {
     const need = addSize(this.bodyLength, chunk.length, max);
     if (need < 0) return this.fail(413); // a chunked body past maxBodySize
     if (need > this.body.length) {
-      const cap = growCapacity(this.body.length, need, max);
+      // A declared length (already checked against maxBodySize in onHead) is allocated once:
+      // no regrowth copies. allocUnsafe leaves the pages untouched, so memory is committed
+      // only as bytes arrive. A chunked body grows by doubling.
+      const cap = this.bodyExpected >= need ? this.bodyExpected : growCapacity(this.body.length, need, max);
       const grown = Buffer.allocUnsafe(cap);
       this.body.copy(grown, 0, 0, this.bodyLength);
       this.body = grown;
