@@ -118,10 +118,54 @@ class Logger implements MachineCallbacks {
   }
 }
 
+/**
+ * The same log, but taking the machine's strict-mode fast paths (onRequestLine, onHeaderLine),
+ * as the server's parser does: each is written out as the spans and *_complete events it
+ * stands for, at llhttp's offsets, so the fixtures check the fast paths too. Where a case
+ * pauses on one of those events the fast path is declined (the byte states must pause there).
+ */
+let fastLinesTaken = 0;
+class FastLogger extends Logger {
+  private readonly declines: boolean;
+  constructor(pauseOn: string | null, skipBody: boolean) {
+    super(pauseOn, skipBody);
+    this.declines = pauseOn !== null && /^on_(method|url|protocol|version|header_field|header_value)_complete$/.test(pauseOn);
+  }
+  private at(off: number, text: string): void {
+    this.entries.push({ line: `off=${this.base + off} ${text}` });
+  }
+  private whole(name: string, buf: Buffer, start: number, end: number): void {
+    this.entries.push({ span: name, off: this.base + start, end: this.base + end, bytes: Array.from(buf.subarray(start, end)) });
+  }
+  onRequestLine(buf: Buffer, us: number, ue: number): CbResult {
+    if (this.declines) return 1;
+    const ms = buf[us - 4] === 71 ? us - 4 : us - 5; // "GET " or "POST "
+    this.whole('method', buf, ms, us - 1);
+    this.at(us - 1, 'method complete');
+    this.whole('url', buf, us, ue);
+    this.at(ue + 1, 'url complete');
+    this.whole('protocol', buf, ue + 1, ue + 5);
+    this.at(ue + 5, 'protocol complete');
+    this.whole('version', buf, ue + 6, ue + 9);
+    this.at(ue + 9, 'version complete');
+    fastLinesTaken++;
+    return 0;
+  }
+  onHeaderLine(buf: Buffer, ns: number, ne: number, vs: number, ve: number): CbResult {
+    if (this.declines) return 1;
+    this.whole('header_field', buf, ns, ne);
+    this.at(ne + 1, 'header_field complete');
+    this.whole('header_value', buf, vs, ve);
+    this.at(ve + 2, 'header_value complete');
+    fastLinesTaken++;
+    return 0;
+  }
+}
+
 /** Feed `input` cut at `cuts` (sorted offsets) the way llhttp's harness does; return the log. */
-export function runCase(c: Case, cuts: number[]): string[] {
+export function runCase(c: Case, cuts: number[], fast = false): string[] {
   const input = Buffer.from(c.input, 'latin1');
-  const log = new Logger(c.pause, c.skipBody);
+  const log = fast ? new FastLogger(c.pause, c.skipBody) : new Logger(c.pause, c.skipBody);
   const m = new RequestMachine(log, c.lenientMask);
   log.m = m;
   const bounds = [0, ...cuts, input.length];
@@ -154,18 +198,25 @@ t.test(`llhttp request fixtures: ${cases.length} cases`, async (t) => {
   for (const c of cases) {
     t.test(`${c.location} ${c.name}`, async (t) => {
       t.strictSame(runCase(c, []), c.expectedLog, 'whole input at once');
+      t.strictSame(runCase(c, [], true), c.expectedLog, 'whole input at once, fast paths taken');
       if (c.noScan) return;
       const len = Buffer.byteLength(c.input, 'latin1');
-      let bad = '';
-      for (let at = 1; at < len && bad === ''; at++) {
-        if (JSON.stringify(runCase(c, [at])) !== JSON.stringify(c.expectedLog)) bad = `split at ${at}`;
+      for (const fast of [false, true]) {
+        let bad = '';
+        for (let at = 1; at < len && bad === ''; at++) {
+          if (JSON.stringify(runCase(c, [at], fast)) !== JSON.stringify(c.expectedLog)) bad = `split at ${at}`;
+        }
+        for (let size = 1; size < len && bad === ''; size++) {
+          const cuts: number[] = [];
+          for (let at = size; at < len; at += size) cuts.push(at);
+          if (JSON.stringify(runCase(c, cuts, fast)) !== JSON.stringify(c.expectedLog)) bad = `chunks of ${size}`;
+        }
+        t.equal(bad, '', `same log at every split point and every chunk size${fast ? ', fast paths taken' : ''}`);
       }
-      for (let size = 1; size < len && bad === ''; size++) {
-        const cuts: number[] = [];
-        for (let at = size; at < len; at += size) cuts.push(at);
-        if (JSON.stringify(runCase(c, cuts)) !== JSON.stringify(c.expectedLog)) bad = `chunks of ${size}`;
-      }
-      t.equal(bad, '', 'same log at every split point and every chunk size');
     });
   }
+});
+
+t.test('the fast paths were taken, so the runs above checked them', async (t) => {
+  t.ok(fastLinesTaken > 1000, `${fastLinesTaken} request/header lines went through a fast path`);
 });
