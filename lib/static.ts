@@ -192,7 +192,8 @@ async function streamRange(res: WaferResponse, fh: fsp.FileHandle, start: number
     const piece = bytesRead === buf.length ? buf : buf.subarray(0, bytesRead);
     if (left === 0) return res.end(piece);
     if (!res.write(piece)) await res.drain();
-    if (res.writableEnded) return; // the connection went away while we waited
+    // The connection went away (drain() then resolves at once): stop reading the file.
+    if (res.writableEnded || res.destroyed) return;
   }
   res.end();
 }

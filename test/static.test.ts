@@ -377,3 +377,17 @@ t.test('serveFile waits for drain before writing more (backpressure)', async (t)
   t.ok(Buffer.concat(res.written).equals(big));
   t.ok(res.writableEnded);
 });
+
+t.test('serveFile stops reading the file once the connection is gone', async (t) => {
+  const req = { method: 'GET', headers: {}, path: '/', query: '' } as unknown as WaferRequest;
+  // A client that disconnects while the first piece waits for drain: destroyed turns true
+  // and drain() resolves at once, as the engine's Response does.
+  class GoneResponse extends SlowResponse {
+    destroyed = false;
+    override async drain() { this.destroyed = true; }
+  }
+  const res = new GoneResponse(req);
+  await serveFile(req, res as unknown as WaferResponse, nodePath.join(root, 'big.bin'), { cache: false });
+  t.equal(res.written.length, 1, 'no piece read or written after the disconnect');
+  t.notOk(res.writableEnded, 'end() is not called for a connection that is gone');
+});
