@@ -10,7 +10,7 @@ import { addSize, growCapacity } from './limits.js';
 import type { Lease } from './parser-pool.js';
 import { Request, type BodySource } from './request.js';
 import { Response, type ResponseSink } from './response.js';
-import { validateHead } from './validate.js';
+import { sameName, validateHead } from './validate.js';
 import type { ServerCore } from './server.js';
 
 /** Where the connection is in receiving the next request (for the timeout sweep). */
@@ -239,7 +239,7 @@ export class Connection implements RequestSink, ResponseSink, BodySource {
     const raw = head.rawHeaders;
     for (let i = 0; i < raw.length; i += 2) {
       const name = raw[i];
-      if (name.length === 6 && name.toLowerCase() === 'expect') expect = raw[i + 1];
+      if (name.length === 6 && sameName(name, 'expect')) expect = raw[i + 1];
     }
     // RFC 9110 §15.6.6 / RFC 9112 §2.3: only HTTP/1.x is spoken here (a parser may pass 0.9 or 2.0).
     if (head.versionMajor !== 1) return this.fail(505);

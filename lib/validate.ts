@@ -13,9 +13,17 @@ import { MAX_SAFE, parseDecimal } from './limits.js';
 /** The last Host value that passed (a string compare is cheaper than the check). */
 let lastGoodHost = 'localhost';
 
-/** A field name equal to `lower` ignoring ASCII case, without allocating (names are tokens). */
-function sameName(name: string, lower: string): boolean {
-  for (let i = 0; i < lower.length; i++) if ((name.charCodeAt(i) | 0x20) !== lower.charCodeAt(i)) return false;
+/**
+ * A field name equal to `lower` (lower-case) ignoring ASCII case, without allocating.
+ * Only A-Z fold, so token characters such as '^' and '~' never match each other.
+ */
+export function sameName(name: string, lower: string): boolean {
+  if (name.length !== lower.length) return false;
+  for (let i = 0; i < lower.length; i++) {
+    let c = name.charCodeAt(i);
+    if (c >= 65 && c <= 90) c |= 0x20;
+    if (c !== lower.charCodeAt(i)) return false;
+  }
   return true;
 }
 
