@@ -3,6 +3,7 @@
 // through push()/finish() and is read with `for await (const chunk of req)`.
 import type { RequestHead } from '../parser/types.js';
 import type { WaferRequest } from './types.js';
+import { sameName } from './validate.js';
 
 const EMPTY = Buffer.alloc(0);
 
@@ -78,7 +79,7 @@ export class Request implements WaferRequest {
     const raw = this.rawHeaders;
     const want = name.toLowerCase();
     for (let i = 0; i < raw.length; i += 2) {
-      if (raw[i].length === want.length && raw[i].toLowerCase() === want) return raw[i + 1];
+      if (sameName(raw[i], want)) return raw[i + 1];
     }
     return undefined;
   }
