@@ -8,6 +8,7 @@ import type { RequestHead, RequestSink } from '../parser/types.js';
 import { errorStatus } from './http-error.js';
 import { addSize, growCapacity } from './limits.js';
 import type { Lease } from './parser-pool.js';
+import { rawWrite, type RawHandle, type RawOwner } from './raw-socket.js';
 import { Request, type BodySource } from './request.js';
 import { Response, type ResponseSink } from './response.js';
 import { sameName, validateHead } from './validate.js';
@@ -43,8 +44,13 @@ const CONTINUE = 'HTTP/1.1 100 Continue\r\n\r\n';
  */
 const HEAD_SLICE = 1024;
 
-export class Connection implements RequestSink, ResponseSink, BodySource {
+export class Connection implements RequestSink, ResponseSink, BodySource, RawOwner {
   readonly socket: Socket;
+  /**
+   * The socket's libuv handle when the loop drives it directly (edge loop, lib/raw-socket.ts):
+   * answers are written with handle.write*() instead of socket.write(). null: the stream API.
+   */
+  handle: RawHandle | null = null;
   private readonly core: ServerCore;
   /** A parser lent by the server's pool while a message is being read (null between messages). */
   private lease: Lease | null = null;
@@ -180,18 +186,25 @@ export class Connection implements RequestSink, ResponseSink, BodySource {
       if (this.outStr.length > 0) {
         const s = this.outStr;
         this.outStr = '';
-        this.socket.write(s, this.outAscii ? 'latin1' : 'utf8');
+        this.write(s, this.outAscii);
       }
       this.outAscii = true;
     } else {
       this.outList = null;
       this.outAscii = true;
-      const socket = this.socket;
-      socket.cork();
-      for (let i = 0; i < list.length; i++) socket.write(list[i]);
-      socket.uncork();
+      if (this.handle !== null) this.write(list, false);
+      else {
+        const socket = this.socket;
+        socket.cork();
+        for (let i = 0; i < list.length; i++) socket.write(list[i]);
+        socket.uncork();
+      }
     }
     if (this.closeAfterWrite) this.finishClose();
+    // A raw write that libuv finished at once brings no completion: someone waiting for the
+    // output to shrink (paused reading, res.drain()) hears it here.
+    const handle = this.handle;
+    if (handle !== null && (this.waitingForDrain || this.drainWaiters !== null) && handle.writeQueueSize === 0 && !this.closed) this.onDrain();
   }
 
   /** The peer sent FIN. */
@@ -385,7 +398,7 @@ export class Connection implements RequestSink, ResponseSink, BodySource {
       return res.pendingBytes < this.core.limits.highWaterMark;
     }
     this.send(data, ascii);
-    return this.socket.writableLength + this.outBytes < this.core.limits.highWaterMark;
+    return this.pendingOut() + this.outBytes < this.core.limits.highWaterMark;
   }
 
   endOut(res: Response): void {
@@ -393,17 +406,16 @@ export class Connection implements RequestSink, ResponseSink, BodySource {
     if (queue === null || queue[0] !== res) return; // flushed when it reaches the front
     if (this.batching) return this.advance();
     // Outside a drain (an async handler finished): held responses behind this one leave together.
-    const socket = this.socket;
-    socket.cork();
+    this.beginBatch();
     this.advance();
-    socket.uncork();
+    this.endBatch();
   }
 
   drainOut(res: Response): Promise<void> {
     if (this.closed) return Promise.resolve();
     const queue = this.queue;
     const front = queue !== null && queue[0] === res;
-    if (front && this.socket.writableLength + this.outBytes < this.core.limits.highWaterMark) return Promise.resolve();
+    if (front && this.pendingOut() + this.outBytes < this.core.limits.highWaterMark) return Promise.resolve();
     // Only the front response waits on the client; one held behind it waits on its turn.
     if (front && this.drainSince === 0) this.drainSince = this.core.now;
     return new Promise<void>((resolve) => {
@@ -414,6 +426,10 @@ export class Connection implements RequestSink, ResponseSink, BodySource {
 
   /** The socket emptied its write buffer (or a held response reached the front). */
   onDrain(): void {
+    if (this.waitingForDrain) {
+      this.waitingForDrain = false;
+      this.resume();
+    }
     const waiters = this.drainWaiters;
     if (waiters === null) return;
     this.drainWaiters = null;
@@ -436,8 +452,33 @@ export class Connection implements RequestSink, ResponseSink, BodySource {
       }
       return;
     }
-    if (ascii) this.socket.write(data as string, 'latin1');
-    else this.socket.write(data);
+    this.write(data, ascii);
+  }
+
+  /** Bytes handed to the socket and not yet taken by the kernel. */
+  pendingOut(): number {
+    const handle = this.handle;
+    return handle !== null ? handle.writeQueueSize : this.socket.writableLength;
+  }
+
+  /** To the wire: the raw handle when the loop drives one, else the socket's Writable side. */
+  private write(data: string | Buffer | (string | Buffer)[], latin1: boolean): void {
+    const handle = this.handle;
+    if (handle === null) {
+      if (typeof data === 'string') this.socket.write(data, latin1 ? 'latin1' : 'utf8');
+      else this.socket.write(data as Buffer);
+      return;
+    }
+    // A destroyed socket has closed its handle ('close' comes a tick later).
+    if (this.socket.destroyed) return;
+    const err = rawWrite(handle, this, data, latin1);
+    if (err < 0) this.destroy(); // EPIPE, ECONNRESET …: the socket's 'close' tidies up
+  }
+
+  /** A raw write that went asynchronous is done: failed (close), or maybe the queue is empty. */
+  onRawWriteDone(status: number): void {
+    if (status < 0) this.destroy();
+    else if (this.handle !== null && this.handle.writeQueueSize === 0) this.onDrain();
   }
 
   private enqueue(res: Response): void {
@@ -452,7 +493,7 @@ export class Connection implements RequestSink, ResponseSink, BodySource {
    * buffer answers without bound (hardening: test/hardening-faults.test.ts).
    */
   private outputBacklogged(): boolean {
-    return this.socket.writableLength + this.outBytes >= this.core.limits.highWaterMark;
+    return this.pendingOut() + this.outBytes >= this.core.limits.highWaterMark;
   }
 
   private isQueueEmpty(): boolean {
@@ -512,14 +553,9 @@ export class Connection implements RequestSink, ResponseSink, BodySource {
     const reading = this.reading;
     if (reading !== null && !reading.writableEnded && (reading.req as Request).buffered > this.core.limits.highWaterMark) return;
     if (this.outputBacklogged()) {
-      // The write that filled the socket returned false, so 'drain' will come.
-      if (!this.waitingForDrain) {
-        this.waitingForDrain = true;
-        this.socket.once('drain', () => {
-          this.waitingForDrain = false;
-          this.resume();
-        });
-      }
+      // The write that filled the socket returned false (or went asynchronous), so a drain will
+      // come: onDrain() resumes.
+      this.waitingForDrain = true;
       return;
     }
     this.pausedByUs = false;

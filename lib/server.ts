@@ -233,7 +233,7 @@ export class Server implements ServerCore, WaferServer {
   private sweep(): void {
     const now = (this.now = Date.now());
     for (const conn of this.conns) {
-      const pending = conn.socket.writableLength;
+      const pending = conn.pendingOut();
       if (pending > 0 && (conn.ended || conn.isIdle())) {
         // The last answers are still leaving (a large body to a slow reader): the idle and
         // linger clocks wait for them. Node shows no progress inside one large write

@@ -1,30 +1,47 @@
-// The edge-triggered backlog strategy. Each 'data' event is one arrival: it is parsed
+// The edge-triggered backlog strategy. Each arrival (one read of the socket) is parsed
 // completely, every complete pipelined request in it is answered, and the responses of that
-// drain leave in one write (Connection batches between beginBatch and endBatch). The stream
-// flows on its own; Node reads up to 64 KiB per event.
+// drain leave in one write (Connection batches between beginBatch and endBatch).
+//
+// Where Node allows it (lib/raw-socket.ts), the loop sits directly on the socket's libuv
+// handle: each read comes straight from the handle's onread, and the batch is written with one
+// handle write — none of node:net's Readable/Writable machinery per request. Otherwise it
+// listens to 'data' on the flowing stream; the behaviour is the same.
 import type { Socket } from 'node:net';
 import { connectionOf, type Connection } from '../lib/connection.js';
+import { hookReads, rawHandleOf } from '../lib/raw-socket.js';
 import type { LoopStrategy } from './types.js';
 
-// One listener shared by every socket: nothing allocated per connection or per request.
-function onData(this: Socket, chunk: Buffer): void {
-  const conn = connectionOf(this);
+function arrival(conn: Connection, chunk: Buffer): void {
   conn.beginBatch();
   conn.feed(chunk);
   conn.endBatch();
 }
 
+// One listener shared by every socket: nothing allocated per connection or per request.
+function onData(this: Socket, chunk: Buffer): void {
+  arrival(connectionOf(this), chunk);
+}
+
 function attach(conn: Connection): void {
-  conn.socket.on('data', onData);
+  const handle = rawHandleOf(conn.socket);
+  if (handle !== null) {
+    conn.handle = handle;
+    hookReads(handle, conn, arrival);
+  } else conn.socket.on('data', onData);
 }
 
 function pause(conn: Connection): void {
-  conn.socket.pause();
+  const handle = conn.handle;
+  if (handle === null) conn.socket.pause();
+  else if (!conn.socket.destroyed) handle.readStop();
 }
 
 function resume(conn: Connection): void {
-  // Stream resume() is asynchronous: no 'data' can re-enter a parse in progress.
-  conn.socket.resume();
+  // Neither resume is synchronous: no read can re-enter a parse in progress (the stream's
+  // resume() works on the next tick; a handle's reads come from the event loop).
+  const handle = conn.handle;
+  if (handle === null) conn.socket.resume();
+  else if (!conn.socket.destroyed) handle.readStart();
 }
 
 export const edge: LoopStrategy = { kind: 'edge', attach, pause, resume };

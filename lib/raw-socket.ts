@@ -1,0 +1,155 @@
+// Below node:net's stream machinery: a TCP socket's libuv stream handle (`socket._handle`),
+// read and written directly. This is what the edge loop runs on. Each read arrives as one
+// call of `handle.onread` (no Readable push/emit, no Buffer list), and each batch of answers
+// leaves as one `handle.write*()` call — usually completed at once by libuv's try-write, with
+// no Writable bookkeeping, no callback tick and no WriteWrap kept.
+//
+// The handle API is Node's own (what `net` does in lib/internal/stream_base_commons.js),
+// reached through `process.binding('stream_wrap')`. Where it is missing (another runtime, a
+// future Node without it, a handle that is not a stream), `rawHandleOf()` returns null and the
+// caller stays on the stream API. EOF and read errors are handed back to net's own onread, so
+// 'end', 'error' and 'close' reach the socket exactly as before.
+import type { Socket } from 'node:net';
+
+/** The libuv stream handle methods used here (node's StreamBase / LibuvStreamWrap). */
+export interface RawHandle {
+  onread: (this: RawHandle, ab: ArrayBuffer | undefined) => unknown;
+  readStart(): number;
+  readStop(): number;
+  writeBuffer(req: WriteReq, data: Buffer): number;
+  writeLatin1String(req: WriteReq, data: string): number;
+  writeUtf8String(req: WriteReq, data: string): number;
+  writev(req: WriteReq, chunks: (string | Buffer)[], allBuffers: boolean): number;
+  /** Bytes accepted by write*() that libuv has not yet handed to the kernel. */
+  readonly writeQueueSize: number;
+}
+
+/** A WriteWrap: the request object a write is tracked by when it cannot complete at once. */
+interface WriteReq {
+  handle: RawHandle | null;
+  oncomplete: ((this: WriteReq, status: number) => void) | null;
+  /** Keeps an in-flight Buffer (or writev list) alive until libuv is done with it. */
+  data: unknown;
+  owner: RawOwner | null;
+}
+
+/** Who a handle's write completions are reported to (the Connection). */
+export interface RawOwner {
+  /** A write that went asynchronous has completed; status < 0 is a libuv error. */
+  onRawWriteDone(status: number): void;
+}
+
+/** Receives each read: a fresh Buffer that nobody else holds. */
+export type RawReader<T> = (owner: T, chunk: Buffer) => void;
+
+interface Binding {
+  state: Int32Array;
+  kReadBytesOrError: number;
+  kArrayBufferOffset: number;
+  kLastWriteWasAsync: number;
+  WriteWrap: new () => WriteReq;
+}
+
+function loadBinding(): Binding | null {
+  if (process.env.WAFER_NO_RAW_SOCKET === '1') return null;
+  try {
+    const b = (process as unknown as { binding(name: string): Record<string, unknown> }).binding('stream_wrap');
+    const state = b.streamBaseState;
+    if (!(state instanceof Int32Array) || typeof b.WriteWrap !== 'function') return null;
+    for (const k of ['kReadBytesOrError', 'kArrayBufferOffset', 'kLastWriteWasAsync']) if (typeof b[k] !== 'number') return null;
+    return {
+      state,
+      kReadBytesOrError: b.kReadBytesOrError as number,
+      kArrayBufferOffset: b.kArrayBufferOffset as number,
+      kLastWriteWasAsync: b.kLastWriteWasAsync as number,
+      WriteWrap: b.WriteWrap as new () => WriteReq,
+    };
+  } catch {
+    return null;
+  }
+}
+
+const binding = loadBinding();
+const kOwner = Symbol('wafer.rawOwner');
+const kReader = Symbol('wafer.rawReader');
+const kNetOnread = Symbol('wafer.netOnread');
+type Hooked = RawHandle & { [kOwner]: unknown; [kReader]: RawReader<unknown>; [kNetOnread]: RawHandle['onread'] };
+
+/** Is the raw path available in this process? */
+export const rawSocketSupported = binding !== null;
+
+/** The socket's stream handle, if it can be driven directly; null: use the stream API. */
+export function rawHandleOf(socket: Socket): RawHandle | null {
+  if (binding === null) return null;
+  const handle = (socket as unknown as { _handle?: Partial<RawHandle> | null })._handle;
+  if (handle === null || handle === undefined) return null;
+  if (typeof handle.readStart !== 'function' || typeof handle.writeLatin1String !== 'function' ||
+    typeof handle.writev !== 'function' || typeof handle.onread !== 'function' ||
+    typeof handle.writeQueueSize !== 'number') return null;
+  return handle as RawHandle;
+}
+
+function onRead(this: Hooked, ab: ArrayBuffer | undefined): unknown {
+  const state = (binding as Binding).state;
+  const n = state[(binding as Binding).kReadBytesOrError];
+  // EOF or a read error: net's own handler turns it into 'end' / 'error' + 'close'.
+  if (n <= 0 || ab === undefined) return this[kNetOnread](ab);
+  this[kReader](this[kOwner], Buffer.from(ab, state[(binding as Binding).kArrayBufferOffset], n));
+  return undefined;
+}
+
+/** Route the handle's reads to `read(owner, chunk)` instead of the socket's Readable side. */
+export function hookReads<T>(handle: RawHandle, owner: T, read: RawReader<T>): void {
+  const h = handle as Hooked;
+  h[kOwner] = owner;
+  h[kReader] = read as RawReader<unknown>;
+  h[kNetOnread] = h.onread;
+  h.onread = onRead as RawHandle['onread'];
+}
+
+function onWriteComplete(this: WriteReq, status: number): void {
+  const owner = this.owner;
+  this.owner = null;
+  this.data = null;
+  this.handle = null;
+  if (owner !== null) owner.onRawWriteDone(status);
+}
+
+// Most writes complete inside the call (libuv tries the write at once), so one request object
+// serves them all; a new one is made only after a write went asynchronous and kept its own.
+let spare: WriteReq | null = null;
+
+/**
+ * Write `data` (latin1: the string is one byte per character) to the handle. Returns the libuv
+ * status (0, or a negative error such as EPIPE: the caller closes) and, through `owner`, reports
+ * completion of writes that could not finish at once.
+ */
+export function rawWrite(handle: RawHandle, owner: RawOwner, data: string | Buffer | (string | Buffer)[], latin1: boolean): number {
+  const b = binding as Binding;
+  let req = spare;
+  if (req === null) {
+    req = new b.WriteWrap();
+    req.oncomplete = onWriteComplete;
+  }
+  spare = null;
+  req.handle = handle;
+  let err: number;
+  if (typeof data === 'string') err = latin1 ? handle.writeLatin1String(req, data) : handle.writeUtf8String(req, data);
+  else if (!Array.isArray(data)) err = handle.writeBuffer(req, data);
+  else {
+    // writev with mixed chunks takes [chunk, encoding, chunk, encoding, …].
+    const list: (string | Buffer)[] = [];
+    for (let i = 0; i < data.length; i++) list.push(data[i], typeof data[i] === 'string' ? (latin1 ? 'latin1' : 'utf8') : 'buffer');
+    data = list;
+    err = handle.writev(req, list, false);
+  }
+  if (err === 0 && b.state[b.kLastWriteWasAsync] !== 0) {
+    // libuv holds this request (and the caller's bytes) until the kernel takes the rest.
+    req.owner = owner;
+    req.data = data;
+    return 0;
+  }
+  req.handle = null;
+  spare = req;
+  return err;
+}
