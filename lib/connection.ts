@@ -133,9 +133,9 @@ export class Connection implements RequestSink, ResponseSink, BodySource, RawOwn
       pos = stop;
       if (this.closing || this.discarding || this.closed) break;
       if (this.pausedByUs && pos < end) {
-        // Reading paused inside this arrival: keep the rest for resume() (a 'data' chunk is not
-        // reused by Node, so a view is enough).
-        this.held = data.subarray(pos);
+        // Reading paused inside this arrival: keep a copy of the rest for resume() (the edge
+        // loop's read buffer is reused by the next read).
+        this.held = Buffer.from(data.subarray(pos));
         break;
       }
     }

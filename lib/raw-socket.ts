@@ -14,6 +14,8 @@ import type { Socket } from 'node:net';
 /** The libuv stream handle methods used here (node's StreamBase / LibuvStreamWrap). */
 export interface RawHandle {
   onread: (this: RawHandle, ab: ArrayBuffer | undefined) => unknown;
+  /** Read into this buffer instead of a fresh allocation per read (node's `onread.buffer`). */
+  useUserBuffer?(buf: Uint8Array): void;
   readStart(): number;
   readStop(): number;
   writeBuffer(req: WriteReq, data: Buffer): number;
@@ -39,7 +41,12 @@ export interface RawOwner {
   onRawWriteDone(status: number): void;
 }
 
-/** Receives each read: a fresh Buffer that nobody else holds. */
+/**
+ * Receives each read. The chunk is a view of one read buffer shared by every handle: it is
+ * valid only until the call returns (the next read, of any socket, overwrites it), so whatever
+ * the owner keeps must be copied — wafer's parser turns heads into strings within the call and
+ * the connection copies bodies and held bytes.
+ */
 export type RawReader<T> = (owner: T, chunk: Buffer) => void;
 
 interface Binding {
@@ -70,6 +77,10 @@ function loadBinding(): Binding | null {
 }
 
 const binding = loadBinding();
+// Reads are delivered one at a time from the event loop and consumed before the next one, so
+// one buffer serves every socket: no 64 KiB allocation (and resize) per read. 64 KiB is what
+// Node itself offers a read.
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 const kOwner = Symbol('wafer.rawOwner');
 const kReader = Symbol('wafer.rawReader');
 const kNetOnread = Symbol('wafer.netOnread');
@@ -92,9 +103,14 @@ export function rawHandleOf(socket: Socket): RawHandle | null {
 function onRead(this: Hooked, ab: ArrayBuffer | undefined): unknown {
   const state = (binding as Binding).state;
   const n = state[(binding as Binding).kReadBytesOrError];
+  if (n > 0) {
+    // Into the shared buffer (ab undefined), or a buffer Node allocated for this read.
+    const chunk = ab === undefined ? READ_BUFFER.subarray(0, n) : Buffer.from(ab, state[(binding as Binding).kArrayBufferOffset], n);
+    this[kReader](this[kOwner], chunk);
+    return undefined;
+  }
   // EOF or a read error: net's own handler turns it into 'end' / 'error' + 'close'.
-  if (n <= 0 || ab === undefined) return this[kNetOnread](ab);
-  this[kReader](this[kOwner], Buffer.from(ab, state[(binding as Binding).kArrayBufferOffset], n));
+  if (n < 0) return this[kNetOnread](ab);
   return undefined;
 }
 
@@ -104,6 +120,7 @@ export function hookReads<T>(handle: RawHandle, owner: T, read: RawReader<T>): v
   h[kOwner] = owner;
   h[kReader] = read as RawReader<unknown>;
   h[kNetOnread] = h.onread;
+  if (typeof h.useUserBuffer === 'function') h.useUserBuffer(READ_BUFFER);
   h.onread = onRead as RawHandle['onread'];
 }
 
