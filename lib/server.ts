@@ -80,6 +80,7 @@ export class Server implements ServerCore, WaferServer {
   readonly parsers: ParserPool;
   readonly streamBody: boolean;
   readonly loop: LoopStrategy;
+  readonly rawSocket: boolean;
   readonly counters: ServerStats;
   now = Date.now();
   closing = false;
@@ -119,6 +120,7 @@ export class Server implements ServerCore, WaferServer {
     };
     this.parsers = new ParserPool(this.parserKind, this.parserOptions);
     this.streamBody = options.streamBody === true;
+    this.rawSocket = options.rawSocket !== false;
     const maxConns = options.maxConns ?? DEFAULT_OPTIONS.maxConns;
     if (!isSize(maxConns) || maxConns === 0) throw new RangeError(`maxConns must be a positive integer, got ${maxConns}`);
     this.maxConns = maxConns;
@@ -187,7 +189,7 @@ export class Server implements ServerCore, WaferServer {
     socket.on('end', onSocketEnd);
     socket.on('drain', onSocketDrain);
     socket.on('close', onSocketClose);
-    this.loop.attach(conn);
+    this.loop.attach(conn, this.rawSocket);
   }
 
   /** Admission: over maxConns, answer 503 with Retry-After and close (RFC 9110 §15.6.4). */

@@ -90,6 +90,12 @@ export interface ServerOptions extends Partial<Limits> {
   keepAliveTimeout?: number;
   /** ms server.close() waits for in-flight requests before cutting them. */
   closeGrace?: number;
+  /**
+   * edge loop: drive the socket's libuv handle directly (reads from its onread into one shared
+   * buffer, each batch of answers in one handle write) where Node allows it. Default true;
+   * false keeps the loop on node:net's stream API ('data' events, socket.write).
+   */
+  rawSocket?: boolean;
   /** Called with what a handler threw or rejected with. Default: console.error. */
   onError?: (err: unknown) => void;
 }

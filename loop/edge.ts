@@ -22,8 +22,8 @@ function onData(this: Socket, chunk: Buffer): void {
   arrival(connectionOf(this), chunk);
 }
 
-function attach(conn: Connection): void {
-  const handle = rawHandleOf(conn.socket);
+function attach(conn: Connection, rawSocket: boolean): void {
+  const handle = rawSocket ? rawHandleOf(conn.socket) : null;
   if (handle !== null) {
     conn.handle = handle;
     hookReads(handle, conn, arrival);

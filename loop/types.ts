@@ -5,8 +5,8 @@ import type { LoopKind } from '../lib/types.js';
 
 export interface LoopStrategy {
   readonly kind: LoopKind;
-  /** Start delivering the socket's bytes to the connection. */
-  attach(conn: Connection): void;
+  /** Start delivering the socket's bytes to the connection (rawSocket: ServerOptions.rawSocket). */
+  attach(conn: Connection, rawSocket: boolean): void;
   /** Stop reading until resume(). */
   pause(conn: Connection): void;
   resume(conn: Connection): void;

@@ -26,7 +26,7 @@ t.test('the judge catches what it should', async (t) => {
 
 for (const kind of serverKinds(PARSERS)) {
   t.test(`random and mutated streams over sockets: every connection answered or closed, the process survives [${kind.name}]`, async (t) => {
-    const child = await startChild({ ...FUZZ_SERVER, loop: kind.loop, parser: kind.parser }, { mode: 'echo' });
+    const child = await startChild({ ...FUZZ_SERVER, loop: kind.loop, parser: kind.parser, rawSocket: kind.rawSocket }, { mode: 'echo' });
     t.teardown(() => child.kill());
     await fc.assert(serverProperty(child.port), { seed: SEED, numRuns: RUNS });
     let { stats } = await child.stats();

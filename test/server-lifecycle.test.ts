@@ -92,7 +92,7 @@ forEachServerKind(t, 'close() ends idle connections at once, finishes in-flight 
   const server = await listen(async (req, res) => {
     if (req.path === '/slow') await sleep(200);
     res.end(req.path);
-  }, { port: 0, host: '127.0.0.1', loop: kind.loop, parser: kind.parser });
+  }, { port: 0, host: '127.0.0.1', loop: kind.loop, parser: kind.parser, rawSocket: kind.rawSocket });
   const idle = await raw(server.port, 'GET /idle HTTP/1.1\r\nHost: x\r\n\r\n', { responses: 1 });
   t.equal(responsesOf(idle).length, 1);
   const idleSocket = await connect(server.port);
@@ -117,7 +117,7 @@ forEachServerKind(t, 'close() ends idle connections at once, finishes in-flight 
 forEachServerKind(t, 'close() cuts requests still running after closeGrace', async (t, kind) => {
   const server = await listen(() => {
     /* never answers */
-  }, { port: 0, host: '127.0.0.1', loop: kind.loop, parser: kind.parser, closeGrace: 150 });
+  }, { port: 0, host: '127.0.0.1', loop: kind.loop, parser: kind.parser, rawSocket: kind.rawSocket, closeGrace: 150 });
   const pending = raw(server.port, 'GET / HTTP/1.1\r\nHost: x\r\n\r\n', { quietMs: 2000 });
   await sleep(30);
   const started = Date.now();

@@ -9,6 +9,8 @@ import type { ParserKind } from '../../parser/types.js';
 export interface ServerKind {
   loop: LoopKind;
   parser: ParserKind;
+  /** edge only: false runs the loop on node:net's stream API instead of the libuv handle. */
+  rawSocket: boolean;
   /** `edge/wafer` etc., for test names. */
   name: string;
 }
@@ -18,7 +20,9 @@ export const PARSERS: ParserKind[] = ['wafer', 'llhttp'];
 
 export function serverKinds(parsers: ParserKind[] = ['wafer']): ServerKind[] {
   const out: ServerKind[] = [];
-  for (const loop of LOOPS) for (const parser of parsers) out.push({ loop, parser, name: `${loop}/${parser}` });
+  for (const loop of LOOPS) for (const parser of parsers) out.push({ loop, parser, rawSocket: true, name: `${loop}/${parser}` });
+  // The edge loop's fallback when the handle can't be driven directly (lib/raw-socket.ts).
+  out.push({ loop: 'edge', parser: 'wafer', rawSocket: false, name: 'edge-stream/wafer' });
   return out;
 }
 
@@ -37,7 +41,7 @@ export function forEachServerKind(
 
 /** Start a server of this kind for the rest of test `t` (closed in t.teardown). */
 export async function startServer(t: Test, kind: ServerKind, handler: Handler, options: ServerOptions = {}): Promise<WaferServer> {
-  const server = await listen(handler, { port: 0, host: '127.0.0.1', loop: kind.loop, parser: kind.parser, onError: () => {}, ...options });
+  const server = await listen(handler, { port: 0, host: '127.0.0.1', loop: kind.loop, parser: kind.parser, rawSocket: kind.rawSocket, onError: () => {}, ...options });
   t.teardown(() => server.close());
   return server;
 }
