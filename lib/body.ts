@@ -4,6 +4,7 @@
 //   400 — the body is empty, not UTF-8, not JSON, or a malformed form;
 //   413 — a streamed body grows past the limit (buffered bodies are capped by the engine's
 //         maxBodySize before the handler runs).
+import { Buffer } from 'node:buffer';
 import { HttpError } from './http-error.js';
 import { DEFAULT_LIMITS, addSize } from './limits.js';
 import { parseQuery, type Params } from './query.js';

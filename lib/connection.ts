@@ -2,6 +2,7 @@
 // Bytes come in from a loop (feed), become requests through the parser's sink callbacks,
 // meet the handler, and their responses leave strictly in request order — batched into one
 // write per drain of the socket.
+import { Buffer } from 'node:buffer';
 import type { Socket } from 'node:net';
 import { statusForError } from '../parser/errors.js';
 import type { RequestHead, RequestSink } from '../parser/types.js';

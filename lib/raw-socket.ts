@@ -9,6 +9,7 @@
 // future Node without it, a handle that is not a stream), `rawHandleOf()` returns null and the
 // caller stays on the stream API. EOF and read errors are handed back to net's own onread, so
 // 'end', 'error' and 'close' reach the socket exactly as before.
+import { Buffer } from 'node:buffer';
 import type { Socket } from 'node:net';
 
 /** The libuv stream handle methods used here (node's StreamBase / LibuvStreamWrap). */

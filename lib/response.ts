@@ -2,6 +2,7 @@
 // fields, Content-Length or chunked framing, Connection) and hands bytes to its
 // ResponseSink — the connection — which decides when they may reach the socket (responses
 // leave strictly in request order). No socket logic lives here.
+import { Buffer } from 'node:buffer';
 import { dateLine } from './date.js';
 import { bodyless, statusLine, statusText } from './status.js';
 import type { WaferRequest, WaferResponse } from './types.js';
@@ -81,6 +82,38 @@ function indexOfKey(fields: HeaderValue[], key: string): number {
   for (let i = 0; i < fields.length; i += 3) if (fields[i] === key) return i;
   return -1;
 }
+// A one-entry memo of the last head rendered: a server answers most requests with the same
+// status, the same header strings and the same Date second, so the head (and head + text body)
+// is rendered once and reused — no string building or flattening per response. Inputs are
+// compared by value (=== on the strings); array values are never memoized.
+const FLAG_HEAD = 1, FLAG_HTTP10 = 2, FLAG_KEEPALIVE = 4, FLAG_NOBODY = 8, FLAG_CHUNKED = 16;
+const memo = {
+  code: 0,
+  length: -2,
+  date: '',
+  /** isHead/http10/keepAlive on the way in. */
+  input: 0,
+  fields: null as HeaderValue[] | null,
+  head: '',
+  /** noBody/chunked/keepAlive as rendering left them. */
+  output: 0,
+  body: '',
+  whole: '',
+};
+
+function sameFields(a: HeaderValue[] | null, b: HeaderValue[] | null): boolean {
+  if (a === b) return true;
+  if (a === null || b === null || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Only string and number values may be remembered (an array could change afterwards). */
+function memoizable(fields: HeaderValue[] | null): boolean {
+  if (fields !== null) for (let i = 2; i < fields.length; i += 3) if (typeof fields[i] === 'object') return false;
+  return true;
+}
+
 const CHUNK_END = '\r\n';
 const LAST_CHUNK = '0\r\n\r\n';
 
@@ -244,7 +277,18 @@ export class Response implements WaferResponse {
       if (this.noBody || length === 0) this.sink.writeOut(this, head, this.asciiHead);
       // One string for head + text body: one write, one copy into the socket. A body whose
       // UTF-8 length equals its length is ASCII.
-      else if (typeof body === 'string') this.sink.writeOut(this, head + body, this.asciiHead && length === body.length);
+      else if (typeof body === 'string') {
+        let whole: string;
+        if (head === memo.head && body === memo.body) whole = memo.whole;
+        else {
+          whole = head + body;
+          if (head === memo.head && body.length <= 4096) {
+            memo.body = body;
+            memo.whole = whole;
+          }
+        }
+        this.sink.writeOut(this, whole, this.asciiHead && length === body.length);
+      }
       else {
         this.sink.writeOut(this, head, this.asciiHead);
         this.sink.writeOut(this, body as Buffer);
@@ -276,11 +320,37 @@ export class Response implements WaferResponse {
   private renderHead(length: number): string {
     this.headersSent = true;
     const code = this.statusCode;
+    const input = (this.isHead ? FLAG_HEAD : 0) | (this.http10 ? FLAG_HTTP10 : 0) | (this.keepAlive ? FLAG_KEEPALIVE : 0);
+    const date = dateLine();
+    if (this._statusMessage === '' && code === memo.code && length === memo.length && input === memo.input &&
+      date === memo.date && sameFields(this.fields, memo.fields)) {
+      const out = memo.output;
+      this.noBody = (out & FLAG_NOBODY) !== 0;
+      this.chunked = (out & FLAG_CHUNKED) !== 0;
+      this.keepAlive = (out & FLAG_KEEPALIVE) !== 0;
+      return memo.head;
+    }
+    const head = this.render(code, length, date);
+    if (this._statusMessage === '' && memoizable(this.fields)) {
+      memo.code = code;
+      memo.length = length;
+      memo.input = input;
+      memo.date = date;
+      memo.fields = this.fields;
+      memo.head = head;
+      memo.output = (this.noBody ? FLAG_NOBODY : 0) | (this.chunked ? FLAG_CHUNKED : 0) | (this.keepAlive ? FLAG_KEEPALIVE : 0);
+      memo.body = '';
+      memo.whole = '';
+    }
+    return head;
+  }
+
+  private render(code: number, length: number, date: string): string {
     let head = this._statusMessage === '' ? statusLine(code) : `HTTP/1.1 ${code} ${this._statusMessage}\r\n`;
     const fields = this.fields;
     let framed = false;
     if (fields !== null) {
-      if (indexOfKey(fields, 'date') === -1) head += dateLine();
+      if (indexOfKey(fields, 'date') === -1) head += date;
       for (let i = 0; i < fields.length; i += 3) {
         const key = fields[i] as string;
         const value = fields[i + 2];
@@ -294,7 +364,7 @@ export class Response implements WaferResponse {
         if (typeof value === 'object') for (const v of value) head += name + ': ' + v + '\r\n';
         else head += name + ': ' + value + '\r\n';
       }
-    } else head += dateLine();
+    } else head += date;
     if (bodyless(code)) {
       this.noBody = true;
     } else {

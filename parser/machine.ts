@@ -40,6 +40,9 @@ export const F = {
 const L_HEADERS = 1, L_CHUNKED_LENGTH = 2, L_KEEP_ALIVE = 4, L_TRANSFER_ENCODING = 8, L_VERSION = 16,
   L_DATA_AFTER_CLOSE = 32, L_OPTIONAL_LF_AFTER_CR = 64, L_OPTIONAL_CRLF_AFTER_CHUNK = 128,
   L_OPTIONAL_CR_BEFORE_LF = 256, L_SPACES_AFTER_CHUNK_SIZE = 512, L_HEADER_VALUE_RELAXED = 1024;
+/** Lenient flags that do not change how request and header lines are read. */
+const LINE_NEUTRAL = L_CHUNKED_LENGTH | L_KEEP_ALIVE | L_TRANSFER_ENCODING | L_DATA_AFTER_CLOSE |
+  L_OPTIONAL_CRLF_AFTER_CHUNK | L_SPACES_AFTER_CHUNK_SIZE;
 
 /** llhttp_finish() verdicts: what the end of the stream would mean now. */
 export const FINISH_SAFE = 0, FINISH_SAFE_WITH_CB = 1, FINISH_UNSAFE = 2;
@@ -454,7 +457,10 @@ export class RequestMachine {
     if (this.spanKind !== SPAN_NONE) this.spanStart = start;
     const cb = this.cb;
     const lenient = this.lenient;
-    const lineFast = lenient === 0 && cb.onHeaderLine !== undefined;
+    // The fast paths take the strict byte states' steps: they run unless a lenient flag that
+    // changes how a start line or a header line is read is set (those that touch only chunk
+    // framing, keep-alive, data after close or the CL/TE verdict leave the lines alone).
+    const lineFast = (lenient & ~LINE_NEUTRAL) === 0 && cb.onHeaderLine !== undefined;
     let p = start;
     let s = this.state;
     let r: CbResult;
