@@ -14,17 +14,16 @@ export async function checkServer(port, { body }) {
   if (hello !== HELLO) throw new Error(`GET /: body ${JSON.stringify(hello.slice(0, 40))}`);
   if (!body) return;
   const doc = { items: Array.from({ length: 40 }, (_, i) => ({ id: i, name: `item-${i}`, ok: i % 2 === 0 })) };
-  const echoRes = await fetch(`${base}/echo`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(doc),
-    signal: t,
-  });
-  if (!/application\/json/.test(echoRes.headers.get('content-type') ?? '')) {
-    throw new Error(`POST /echo: content-type ${echoRes.headers.get('content-type')}`);
+  // Sent with extra spaces: /echo must return the bytes as they are, /json their re-serialisation.
+  const sent = JSON.stringify(doc, null, 1);
+  for (const [path, want] of [['/echo', sent], ['/json', JSON.stringify(doc)]]) {
+    const res = await fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: sent, signal: t });
+    if (!/application\/json/.test(res.headers.get('content-type') ?? '')) {
+      throw new Error(`POST ${path}: content-type ${res.headers.get('content-type')}`);
+    }
+    const got = await expect(res, 200, `POST ${path}`);
+    if (got !== want) throw new Error(`POST ${path}: the body came back different`);
   }
-  const echoed = await expect(echoRes, 200, 'POST /echo');
-  if (echoed !== JSON.stringify(doc)) throw new Error('POST /echo: the body came back different');
   const up = Buffer.alloc(1024 * 1024, 120);
   const upRes = await fetch(`${base}/upload`, {
     method: 'POST',

@@ -1,5 +1,5 @@
-// fastify contender, as its docs write a server: JSON bodies parsed by fastify's own parser and
-// serialised back; uploads counted by a stream content-type parser (no buffering).
+// fastify contender, as its docs write a server: /json bodies parsed by fastify's own parser and
+// serialised back, /echo bodies sent back as bytes; uploads counted by a stream content-type parser (no buffering).
 import Fastify from 'fastify';
 import { BODY_LIMIT, HELLO, HOST, KEEP_ALIVE_MS, PORT, announce, onStop, pinSelfIfAsked } from './common.js';
 
@@ -17,7 +17,14 @@ app.addContentTypeParser('application/octet-stream', (req, payload, done) => {
 app.get('/', (req, reply) => {
   reply.type('text/plain; charset=utf-8').send(HELLO);
 });
-app.post('/echo', (req, reply) => {
+// /echo takes the body as bytes (a content-type parser scoped to this plugin) and sends it back.
+app.register(async (scope) => {
+  scope.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => done(null, body));
+  scope.post('/echo', (req, reply) => {
+    reply.type('application/json; charset=utf-8').send(req.body);
+  });
+});
+app.post('/json', (req, reply) => {
   reply.send(req.body);
 });
 app.post('/upload', (req, reply) => {

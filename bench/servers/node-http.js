@@ -21,6 +21,11 @@ const server = http.createServer((req, res) => {
     res.end(HELLO);
   } else if (req.method === 'POST' && req.url === '/echo') {
     readBody(req, (size, chunks) => {
+      res.setHeader('Content-Type', 'application/json; charset=utf-8');
+      res.end(Buffer.concat(chunks, size));
+    });
+  } else if (req.method === 'POST' && req.url === '/json') {
+    readBody(req, (size, chunks) => {
       let value;
       try {
         value = JSON.parse(Buffer.concat(chunks, size).toString('utf8'));

@@ -14,6 +14,9 @@ const server = await listen(
       res.setHeader('Content-Type', 'text/plain; charset=utf-8');
       res.end(HELLO);
     } else if (req.method === 'POST' && req.path === '/echo') {
+      res.setHeader('Content-Type', 'application/json; charset=utf-8');
+      res.end(req.body);
+    } else if (req.method === 'POST' && req.path === '/json') {
       let value;
       try {
         value = JSON.parse(req.body.toString('utf8'));

@@ -1,4 +1,5 @@
--- POST /echo with a 4 KB JSON document; the server parses it and sends it back.
+-- POST a 4 KB JSON document to the scenario's path (the URL wrk is given): /echo sends it back
+-- as received, /json parses it and sends back its serialisation.
 local target = 4096
 
 local function document()
@@ -21,6 +22,5 @@ assert(#body == target, "echo body is " .. #body .. " bytes")
 
 -- A static request (no request() function): wrk formats it once and reuses the bytes.
 wrk.method = "POST"
-wrk.path = "/echo"
 wrk.headers["Content-Type"] = "application/json"
 wrk.body = body
