@@ -2,6 +2,9 @@
 // parses nothing), so they sit out the POST scenarios and are shown as n/a there.
 export const CONTENDERS = [
   { id: 'ceiling', label: 'ceiling (raw node:net)', script: 'ceiling.js', getOnly: true, color: '#7f7f7f' },
+  // The same canned answers on the sockets' libuv handles (no stream machinery): what wafer's
+  // edge loop runs on. Shown for reference; the targets are ratios to 'ceiling'.
+  { id: 'ceiling-handle', label: 'ceiling on handles', script: 'ceiling.js', args: ['handle'], getOnly: true, color: '#bab0ac' },
   { id: 'node-http', label: 'node:http', script: 'node-http.js', color: '#4e79a7' },
   { id: 'fastify', label: 'fastify', script: 'fastify.js', color: '#9c755f' },
   { id: 'wafer-edge', label: 'wafer edge', script: 'wafer.js', args: ['edge', 'wafer'], wafer: true, color: '#e15759' },
