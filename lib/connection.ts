@@ -65,7 +65,7 @@ export class Connection implements RequestSink, ResponseSink, BodySource, RawOwn
   /** Content-Length of the body being read, or -1 (chunked / none). */
   private bodyExpected = -1;
   phase: Phase = Phase.Idle;
-  /** When the current phase began (ms, Date.now()). */
+  /** When the current phase began (ms, the server's clock `core.now`). */
   phaseStart: number;
   /** Requests answered or being answered on this connection. */
   served = 0;

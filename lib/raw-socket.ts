@@ -43,12 +43,16 @@ export interface RawOwner {
 }
 
 /**
- * Receives each read. The chunk is a view of one read buffer shared by every handle: it is
- * valid only until the call returns (the next read, of any socket, overwrites it), so whatever
- * the owner keeps must be copied — wafer's parser turns heads into strings within the call and
- * the connection copies bodies and held bytes.
+ * What a loop hears from the handles it hooks. `read` gets each read: a view of one read
+ * buffer shared by every handle, valid only until the call returns (the next read, of any
+ * socket, overwrites it), so whatever the owner keeps must be copied — wafer's parser turns
+ * heads into strings within the call and the connection copies bodies and held bytes. `end`:
+ * the peer sent FIN (after net has seen it too).
  */
-export type RawReader<T> = (owner: T, chunk: Buffer) => void;
+export interface RawReader<T> {
+  read(owner: T, chunk: Buffer): void;
+  end(owner: T): void;
+}
 
 interface Binding {
   state: Int32Array;
@@ -82,10 +86,14 @@ const binding = loadBinding();
 // one buffer serves every socket: no 64 KiB allocation (and resize) per read. 64 KiB is what
 // Node itself offers a read.
 const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
+const UV_EOF = -4095;
+
+// One property per handle (memory per idle connection): its owner. The reader is the loop's,
+// and net's onread is one function for every socket, both kept here.
 const kOwner = Symbol('wafer.rawOwner');
-const kReader = Symbol('wafer.rawReader');
-const kNetOnread = Symbol('wafer.netOnread');
-type Hooked = RawHandle & { [kOwner]: unknown; [kReader]: RawReader<unknown>; [kNetOnread]: RawHandle['onread'] };
+type Hooked = RawHandle & { [kOwner]: unknown };
+let reader: RawReader<unknown> | null = null;
+let netOnread: RawHandle['onread'] | null = null;
 
 /** Is the raw path available in this process? */
 export const rawSocketSupported = binding !== null;
@@ -98,6 +106,8 @@ export function rawHandleOf(socket: Socket): RawHandle | null {
   if (typeof handle.readStart !== 'function' || typeof handle.writeLatin1String !== 'function' ||
     typeof handle.writev !== 'function' || typeof handle.onread !== 'function' ||
     typeof handle.writeQueueSize !== 'number') return null;
+  // Every hooked handle must hand EOF back to the same net function.
+  if (netOnread !== null && handle.onread !== netOnread) return null;
   return handle as RawHandle;
 }
 
@@ -107,20 +117,27 @@ function onRead(this: Hooked, ab: ArrayBuffer | undefined): unknown {
   if (n > 0) {
     // Into the shared buffer (ab undefined), or a buffer Node allocated for this read.
     const chunk = ab === undefined ? READ_BUFFER.subarray(0, n) : Buffer.from(ab, state[(binding as Binding).kArrayBufferOffset], n);
-    this[kReader](this[kOwner], chunk);
+    (reader as RawReader<unknown>).read(this[kOwner], chunk);
     return undefined;
   }
-  // EOF or a read error: net's own handler turns it into 'end' / 'error' + 'close'.
-  if (n < 0) return this[kNetOnread](ab);
-  return undefined;
+  if (n === 0) return undefined;
+  // EOF or a read error: net's own handler turns it into 'end' / 'error' + 'close'; then the
+  // owner hears of the FIN.
+  const ret = (netOnread as RawHandle['onread']).call(this, ab);
+  if (n === UV_EOF) (reader as RawReader<unknown>).end(this[kOwner]);
+  return ret;
 }
 
-/** Route the handle's reads to `read(owner, chunk)` instead of the socket's Readable side. */
+/**
+ * Route the handle's reads to the loop's `read(owner, chunk)` instead of the socket's Readable
+ * side. Every handle is hooked with the same reader (one loop drives them all).
+ */
 export function hookReads<T>(handle: RawHandle, owner: T, read: RawReader<T>): void {
+  if (reader === null) reader = read as RawReader<unknown>;
+  else if (reader !== (read as RawReader<unknown>)) throw new Error('raw-socket: one reader for every handle');
+  if (netOnread === null) netOnread = handle.onread;
   const h = handle as Hooked;
   h[kOwner] = owner;
-  h[kReader] = read as RawReader<unknown>;
-  h[kNetOnread] = h.onread;
   if (typeof h.useUserBuffer === 'function') h.useUserBuffer(READ_BUFFER);
   h.onread = onRead as RawHandle['onread'];
 }

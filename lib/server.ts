@@ -82,7 +82,12 @@ export class Server implements ServerCore, WaferServer {
   readonly loop: LoopStrategy;
   readonly rawSocket: boolean;
   readonly counters: ServerStats;
-  now = Date.now();
+  /**
+   * Coarse clock: ms since just before the server started, so that it stays a small integer
+   * (a Smi) in every connection's timestamps, never a boxed double.
+   */
+  now = 1;
+  private readonly epoch = Date.now() - 1;
   closing = false;
   readonly maxConns: number;
   readonly headersTimeout: number;
@@ -186,10 +191,13 @@ export class Server implements ServerCore, WaferServer {
     this.counters.connections = this.conns.size;
     // Shared listeners, no closure per connection.
     socket.on('error', ignore); // resets and EPIPE end in 'close'; nothing else to do
-    socket.on('end', onSocketEnd);
-    socket.on('drain', onSocketDrain);
     socket.on('close', onSocketClose);
     this.loop.attach(conn, this.rawSocket);
+    // A loop on the raw handle reports EOF and write completion itself (lib/raw-socket.ts).
+    if (conn.handle === null) {
+      socket.on('end', onSocketEnd);
+      socket.on('drain', onSocketDrain);
+    }
   }
 
   /** Admission: over maxConns, answer 503 with Retry-After and close (RFC 9110 §15.6.4). */
@@ -233,7 +241,7 @@ export class Server implements ServerCore, WaferServer {
   }
 
   private sweep(): void {
-    const now = (this.now = Date.now());
+    const now = (this.now = Date.now() - this.epoch);
     for (const conn of this.conns) {
       const pending = conn.pendingOut();
       if (pending > 0 && (conn.ended || conn.isIdle())) {

@@ -8,7 +8,7 @@
 // listens to 'data' on the flowing stream; the behaviour is the same.
 import type { Socket } from 'node:net';
 import { connectionOf, type Connection } from '../lib/connection.js';
-import { hookReads, rawHandleOf } from '../lib/raw-socket.js';
+import { hookReads, rawHandleOf, type RawReader } from '../lib/raw-socket.js';
 import type { LoopStrategy } from './types.js';
 
 function arrival(conn: Connection, chunk: Buffer): void {
@@ -22,11 +22,16 @@ function onData(this: Socket, chunk: Buffer): void {
   arrival(connectionOf(this), chunk);
 }
 
+const handleReader: RawReader<Connection> = {
+  read: arrival,
+  end: (conn) => conn.onEnd(),
+};
+
 function attach(conn: Connection, rawSocket: boolean): void {
   const handle = rawSocket ? rawHandleOf(conn.socket) : null;
   if (handle !== null) {
     conn.handle = handle;
-    hookReads(handle, conn, arrival);
+    hookReads(handle, conn, handleReader);
   } else conn.socket.on('data', onData);
 }
 
