@@ -45,6 +45,12 @@ const CONTINUE = 'HTTP/1.1 100 Continue\r\n\r\n';
  */
 const HEAD_SLICE = 1024;
 
+// A connection's yes/no states live as bits of one small integer, not as boolean fields: each
+// field is a whole pointer, and memory per idle connection counts (README "Admission and
+// C10K"). Each name is an accessor on the prototype, defined after the class.
+const FLAGS = ['batching', 'outAscii', 'pausedByUs', 'loopHeld', 'feeding', 'waitingForDrain', 'closing', 'ended',
+  'closed', 'peerEnded', 'discarding', 'loopPaused', 'loopActive', 'closeAfterWrite', 'served'] as const;
+
 export class Connection implements RequestSink, ResponseSink, BodySource, RawOwner {
   readonly socket: Socket;
   /**
@@ -65,48 +71,50 @@ export class Connection implements RequestSink, ResponseSink, BodySource, RawOwn
   /** Content-Length of the body being read, or -1 (chunked / none). */
   private bodyExpected = -1;
   phase: Phase = Phase.Idle;
+  /** A request has been received on this connection (its first wait is headersTimeout, later ones keepAliveTimeout). */
+  declare served: boolean;
   /** When the current phase began (ms, the server's clock `core.now`). */
   phaseStart: number;
-  /** Requests answered or being answered on this connection. */
-  served = 0;
   // Output batching: while `batching`, writes collect here and leave in one write.
-  private batching = false;
+  declare private batching: boolean;
   private outStr = '';
   private outList: (string | Buffer)[] | null = null;
   /** Bytes (string length for text) collected in the current batch. */
   private outBytes = 0;
   /** Every string in `outStr` is ASCII: it may be written as latin1 (a plain byte copy). */
-  private outAscii = true;
+  declare private outAscii: boolean;
   /** Reading is paused because too many requests are in flight (or a body stream is full). */
-  private pausedByUs = false;
+  declare private pausedByUs: boolean;
   /** The loop strategy has been told to stop reading (pause() happened, resume not yet passed on). */
-  private loopHeld = false;
+  declare private loopHeld: boolean;
   /** The rest of an arrival that was not parsed because reading paused inside it. */
   private held: Buffer | null = null;
   /** Inside feed(): the parser is running (no re-entry). */
-  private feeding = false;
+  declare private feeding: boolean;
   /** Reading stays paused until the socket drains: the client is not reading its answers. */
-  private waitingForDrain = false;
+  declare private waitingForDrain: boolean;
   /** No more requests will be read: a close is pending after the queued responses. */
-  closing = false;
+  declare closing: boolean;
   /** The socket has been ended (FIN sent) or destroyed. */
-  ended = false;
-  closed = false;
+  declare ended: boolean;
+  declare closed: boolean;
   endedAt = 0;
   /** The peer sent FIN (read by the timeout sweep). */
-  peerEnded = false;
+  declare peerEnded: boolean;
   /** After an error response: keep reading and discard, so the client sees our answer, not a reset. */
-  private discarding = false;
+  declare private discarding: boolean;
   private drainWaiters: (() => void)[] | null = null;
   /** When the front response began waiting for the client to read (0: not waiting). The sweep cuts a wait past requestTimeout. */
   drainSince = 0;
-  private address: string | undefined | null = null;
   /** Unsent bytes at the last sweep, and when that number last moved (a slow reader's progress). */
   lastPending = 0;
   sendMovedAt = 0;
   /** Scratch flags for the loop strategy (poll: not pulling / inside a pass). */
-  loopPaused = false;
-  loopActive = false;
+  declare loopPaused: boolean;
+  declare loopActive: boolean;
+
+  /** The yes/no states declared above, one bit each (see FLAGS below the class). */
+  private flags = 1 << FLAGS.indexOf('outAscii');
 
   constructor(socket: Socket, core: ServerCore, now: number) {
     this.socket = socket;
@@ -235,7 +243,7 @@ export class Connection implements RequestSink, ResponseSink, BodySource, RawOwn
     if (this.closing) return;
     const core = this.core;
     core.counters.requests++;
-    this.served++;
+    this.served = true;
     this.phase = Phase.Body;
     const req = new Request(head, this);
     const http10 = head.versionMinor === 0 && head.versionMajor === 1;
@@ -584,8 +592,7 @@ export class Connection implements RequestSink, ResponseSink, BodySource, RawOwn
   }
 
   remoteAddress(): string | undefined {
-    if (this.address === null) this.address = this.socket.remoteAddress;
-    return this.address;
+    return this.socket.remoteAddress; // (net keeps it once read)
   }
 
   // ---------------------------------------------------------------- errors, timeouts, close
@@ -629,7 +636,7 @@ export class Connection implements RequestSink, ResponseSink, BodySource, RawOwn
     this.fail(408);
   }
 
-  private closeAfterWrite = false;
+  declare private closeAfterWrite: boolean;
 
   /** Send FIN once every queued byte is out; keep reading and discarding until the peer closes. */
   private closeWhenFlushed(): void {
@@ -701,4 +708,16 @@ export class Connection implements RequestSink, ResponseSink, BodySource, RawOwn
     this.onDrain();
     this.core.release(this);
   }
+}
+
+for (let i = 0; i < FLAGS.length; i++) {
+  const bit = 1 << i;
+  Object.defineProperty(Connection.prototype, FLAGS[i], {
+    get(this: { flags: number }): boolean {
+      return (this.flags & bit) !== 0;
+    },
+    set(this: { flags: number }, on: boolean) {
+      this.flags = on ? this.flags | bit : this.flags & ~bit;
+    },
+  });
 }

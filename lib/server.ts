@@ -270,7 +270,7 @@ export class Server implements ServerCore, WaferServer {
         case Phase.Idle:
           // Waiting for a first byte; handlers still running are not timed.
           if (conn.isIdle()) {
-            if (age > (conn.served === 0 ? this.headersTimeout : this.keepAliveTimeout)) conn.timeout();
+            if (age > (conn.served ? this.keepAliveTimeout : this.headersTimeout)) conn.timeout();
           } else if (conn.peerEnded && age > this.requestTimeout) {
             // The client sent FIN while a handler runs: it may await the answer (half-close) or
             // be gone, which TCP cannot tell us. requestTimeout bounds the wait, else a handler
