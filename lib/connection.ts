@@ -79,7 +79,7 @@ export class Connection implements RequestSink, ResponseSink, BodySource, RawOwn
   declare private batching: boolean;
   private outStr = '';
   private outList: (string | Buffer)[] | null = null;
-  /** Bytes (string length for text) collected in the current batch. */
+  /** In a batch: bytes queued on the socket when it began + bytes (string length for text) collected since. */
   private outBytes = 0;
   /** Every string in `outStr` is ASCII: it may be written as latin1 (a plain byte copy). */
   declare private outAscii: boolean;
@@ -127,6 +127,9 @@ export class Connection implements RequestSink, ResponseSink, BodySource, RawOwn
 
   /** A drain of the socket begins: writes from here on collect into one batch. */
   beginBatch(): void {
+    // Nothing reaches the socket until endBatch(), and bytes leave the socket's queue only
+    // between callbacks: the batch's count starts at what is queued now (see pendingOut()).
+    this.outBytes = this.handle !== null ? this.handle.writeQueueSize : this.socket.writableLength;
     this.batching = true;
   }
 
@@ -464,8 +467,12 @@ export class Connection implements RequestSink, ResponseSink, BodySource, RawOwn
     this.write(data, ascii);
   }
 
-  /** Bytes handed to the socket and not yet taken by the kernel. */
+  /**
+   * Bytes handed to the socket and not yet taken by the kernel, not counting this batch's (in
+   * a batch they are already in `outBytes`, which starts from this figure).
+   */
   pendingOut(): number {
+    if (this.batching) return 0;
     const handle = this.handle;
     return handle !== null ? handle.writeQueueSize : this.socket.writableLength;
   }

@@ -48,9 +48,17 @@ const JSON_TYPE = 'application/json; charset=utf-8';
 const KEYS = new Map<string, string>();
 const MAX_KEYS = 512;
 
+let lastName = '';
+let lastKey = '';
+
 function fieldKey(name: string): string {
+  if (name === lastName) return lastKey;
   const known = KEYS.get(name);
-  if (known !== undefined) return known;
+  if (known !== undefined) {
+    lastName = name;
+    lastKey = known;
+    return known;
+  }
   if (!TOKEN.test(name)) throw new TypeError(`invalid header name: ${JSON.stringify(name)}`);
   const key = name.toLowerCase();
   if (KEYS.size < MAX_KEYS) KEYS.set(name, key);
