@@ -4,30 +4,21 @@
 // any connection takes it. 10,000 idle connections then hold no parser at all, and a busy one
 // reuses the same parser request after request without allocating.
 import { createParser } from '../parser/index.js';
-import type { ParserKind, ParserOptions, RequestHead, RequestParser, RequestSink } from '../parser/types.js';
+import type { ParserKind, ParserOptions, RequestParser, RequestSink } from '../parser/types.js';
 
-/**
- * A parser's sink is fixed when it is made; the relay is that sink and forwards to whichever
- * connection holds the lease now.
- */
-export class Lease implements RequestSink {
+/** The sink of a parser in the free list: nothing reaches it (a free parser is not fed). */
+const NOBODY: RequestSink = {
+  onHead: () => {},
+  onBody: () => {},
+  onMessageComplete: () => {},
+};
+
+/** A parser on loan: its sink is the connection holding it (set on acquire, cleared on release). */
+export class Lease {
   readonly parser: RequestParser;
-  target: RequestSink | null = null;
 
   constructor(kind: ParserKind, options: ParserOptions) {
-    this.parser = createParser(kind, this, options);
-  }
-
-  onHead(head: RequestHead): void {
-    (this.target as RequestSink).onHead(head);
-  }
-
-  onBody(chunk: Buffer): void {
-    (this.target as RequestSink).onBody(chunk);
-  }
-
-  onMessageComplete(): void {
-    (this.target as RequestSink).onMessageComplete();
+    this.parser = createParser(kind, NOBODY, options);
   }
 }
 
@@ -43,13 +34,13 @@ export class ParserPool {
 
   acquire(sink: RequestSink): Lease {
     const lease = this.free.pop() ?? new Lease(this.kind, this.options);
-    lease.target = sink;
+    lease.parser.sink = sink;
     return lease;
   }
 
   /** Give a parser back; only one standing between messages can serve another connection. */
   release(lease: Lease): void {
-    lease.target = null;
+    lease.parser.sink = NOBODY;
     if (this.free.length >= this.maxFree || lease.parser.idle !== true) return;
     lease.parser.reset();
     this.free.push(lease);

@@ -38,7 +38,7 @@ export class LlhttpParser implements RequestParser {
   error: ParseError | null = null;
   upgraded = false;
   private readonly native: NodeHTTPParser;
-  private readonly sink: RequestSink;
+  sink: RequestSink;
   private readonly maxUrl: number;
   private readonly maxCount: number;
   private readonly maxHeaderSize: number;

@@ -80,6 +80,11 @@ export interface RequestParser {
   readonly idle?: boolean;
   /** Forget all state: ready for a new stream. */
   reset(): void;
+  /**
+   * Who hears the events. May be changed between messages: a server lends one parser to
+   * whichever connection is reading a message (lib/parser-pool.ts).
+   */
+  sink: RequestSink;
 }
 
 export type ParserKind = 'wafer' | 'llhttp';

@@ -33,7 +33,7 @@ function trimOws(s: string): string {
 export class WaferParser implements RequestParser, MachineCallbacks {
   error: ParseError | null = null;
   upgraded = false;
-  private readonly sink: RequestSink;
+  sink: RequestSink;
   private readonly machine: RequestMachine;
   private readonly maxHeaderSize: number;
   private readonly maxHeaderCount: number;
