@@ -75,7 +75,7 @@ export function toMarkdown(result, { svgName }) {
         if (r) {
           const err = r.errors ? ` ⚠ ${r.errors} errors` : '';
           lines.push(`| ${title} | ${label(c.id)} | ${fmt(r.median)}${err} | ${fmt(r.min)} – ${fmt(r.max)} | ${x(rt.vsNode)} | ${x(rt.vsCeiling)} |`);
-        } else if (s.body && c.id === CEILING) {
+        } else if (s.body && CONTENDERS.find((k) => k.id === c.id)?.getOnly) {
           lines.push(`| ${title} | ${label(c.id)} | n/a (can't find bodies) | | | |`);
         } else {
           lines.push(`| ${title} | ${label(c.id)} | not run${c.reason ? `: ${c.reason}` : ''} | | | |`);
