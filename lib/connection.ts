@@ -50,6 +50,8 @@ const HEAD_SLICE = 1024;
 // C10K"). Each name is an accessor on the prototype, defined after the class.
 const FLAGS = ['batching', 'outAscii', 'pausedByUs', 'loopHeld', 'feeding', 'waitingForDrain', 'closing', 'ended',
   'closed', 'peerEnded', 'discarding', 'loopPaused', 'loopActive', 'closeAfterWrite', 'served'] as const;
+/** A new connection's flags: only outAscii set. */
+const INITIAL_FLAGS = 1 << FLAGS.indexOf('outAscii');
 
 export class Connection implements RequestSink, ResponseSink, BodySource, RawOwner {
   readonly socket: Socket;
@@ -114,7 +116,7 @@ export class Connection implements RequestSink, ResponseSink, BodySource, RawOwn
   declare loopActive: boolean;
 
   /** The yes/no states declared above, one bit each (see FLAGS below the class). */
-  private flags = 1 << FLAGS.indexOf('outAscii');
+  private flags = INITIAL_FLAGS;
 
   constructor(socket: Socket, core: ServerCore, now: number) {
     this.socket = socket;
