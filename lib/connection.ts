@@ -5,10 +5,9 @@
 import { Buffer } from 'node:buffer';
 import type { Socket } from 'node:net';
 import { statusForError } from '../parser/errors.js';
-import type { RequestHead, RequestSink } from '../parser/types.js';
+import type { RequestHead, RequestParser, RequestSink } from '../parser/types.js';
 import { errorStatus } from './http-error.js';
 import { addSize, growCapacity } from './limits.js';
-import type { Lease } from './parser-pool.js';
 import { rawWrite, type RawHandle, type RawOwner } from './raw-socket.js';
 import { Request, type BodySource } from './request.js';
 import { Response, type ResponseSink } from './response.js';
@@ -62,7 +61,7 @@ export class Connection implements RequestSink, ResponseSink, BodySource, RawOwn
   handle: RawHandle | null = null;
   private readonly core: ServerCore;
   /** A parser lent by the server's pool while a message is being read (null between messages). */
-  private lease: Lease | null = null;
+  private parser: RequestParser | null = null;
   /** Responses not yet fully written, oldest first; only queue[0] may write to the socket. */
   private queue: Response[] | null = null;
   /** The request whose head/body the parser is delivering now. */
@@ -166,9 +165,8 @@ export class Connection implements RequestSink, ResponseSink, BodySource, RawOwn
       this.phase = Phase.Head;
       this.phaseStart = this.core.now;
     }
-    let lease = this.lease;
-    if (lease === null) lease = this.lease = this.core.parsers.acquire(this);
-    const parser = lease.parser;
+    let parser = this.parser;
+    if (parser === null) parser = this.parser = this.core.parsers.acquire(this);
     parser.execute(data);
     const err = parser.error;
     if (err !== null) {
@@ -179,8 +177,8 @@ export class Connection implements RequestSink, ResponseSink, BodySource, RawOwn
     } else if (this.reading === null) {
       if (parser.idle === true) {
         // Between messages: the parser goes back to the pool until the next byte arrives.
-        this.lease = null;
-        this.core.parsers.release(lease);
+        this.parser = null;
+        this.core.parsers.release(parser);
       } else if (parser.idle === false && (this.phase as Phase) === Phase.Idle) {
         // The arrival ended inside the next head (after a complete request): that head is on
         // the headersTimeout clock from now, not on the keep-alive one.
@@ -215,8 +213,15 @@ export class Connection implements RequestSink, ResponseSink, BodySource, RawOwn
       }
     }
     if (this.closeAfterWrite) this.finishClose();
-    // A raw write that libuv finished at once brings no completion: someone waiting for the
-    // output to shrink (paused reading, res.drain()) hears it here.
+    // A raw write that libuv finished at once brings no completion: check here.
+    this.drainIfWritten();
+  }
+
+  /**
+   * On the raw handle, "drained" is an empty libuv write queue: whoever waits for the output to
+   * shrink (paused reading, res.drain()) hears it. (The queue is read only when someone waits.)
+   */
+  private drainIfWritten(): void {
     const handle = this.handle;
     if (handle !== null && (this.waitingForDrain || this.drainWaiters !== null) && handle.writeQueueSize === 0 && !this.closed) this.onDrain();
   }
@@ -228,8 +233,8 @@ export class Connection implements RequestSink, ResponseSink, BodySource, RawOwn
       if (this.isQueueEmpty()) this.finishClose();
       return;
     }
-    const lease = this.lease;
-    const err = lease !== null ? lease.parser.finish() : null;
+    const parser = this.parser;
+    const err = parser !== null ? parser.finish() : null;
     if (err !== null || this.reading !== null) {
       // The message was cut short: nobody is left to answer.
       const res = this.reading;
@@ -496,7 +501,7 @@ export class Connection implements RequestSink, ResponseSink, BodySource, RawOwn
   /** A raw write that went asynchronous is done: failed (close), or maybe the queue is empty. */
   onRawWriteDone(status: number): void {
     if (status < 0) this.destroy();
-    else if (this.handle !== null && this.handle.writeQueueSize === 0) this.onDrain();
+    else this.drainIfWritten();
   }
 
   private enqueue(res: Response): void {
@@ -709,10 +714,10 @@ export class Connection implements RequestSink, ResponseSink, BodySource, RawOwn
     this.reading = null;
     this.queue = null;
     this.body = EMPTY;
-    const lease = this.lease;
-    if (lease !== null) {
-      this.lease = null;
-      this.core.parsers.release(lease); // kept only if it stands between messages
+    const parser = this.parser;
+    if (parser !== null) {
+      this.parser = null;
+      this.core.parsers.release(parser); // kept only if it stands between messages
     }
     this.onDrain();
     this.core.release(this);

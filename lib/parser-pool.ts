@@ -13,17 +13,8 @@ const NOBODY: RequestSink = {
   onMessageComplete: () => {},
 };
 
-/** A parser on loan: its sink is the connection holding it (set on acquire, cleared on release). */
-export class Lease {
-  readonly parser: RequestParser;
-
-  constructor(kind: ParserKind, options: ParserOptions) {
-    this.parser = createParser(kind, NOBODY, options);
-  }
-}
-
 export class ParserPool {
-  private readonly free: Lease[] = [];
+  private readonly free: RequestParser[] = [];
 
   constructor(
     private readonly kind: ParserKind,
@@ -32,17 +23,18 @@ export class ParserPool {
     private readonly maxFree = 128,
   ) {}
 
-  acquire(sink: RequestSink): Lease {
-    const lease = this.free.pop() ?? new Lease(this.kind, this.options);
-    lease.parser.sink = sink;
-    return lease;
+  /** A parser for `sink` (the connection reading a message), reused or new. */
+  acquire(sink: RequestSink): RequestParser {
+    const parser = this.free.pop() ?? createParser(this.kind, NOBODY, this.options);
+    parser.sink = sink;
+    return parser;
   }
 
   /** Give a parser back; only one standing between messages can serve another connection. */
-  release(lease: Lease): void {
-    lease.parser.sink = NOBODY;
-    if (this.free.length >= this.maxFree || lease.parser.idle !== true) return;
-    lease.parser.reset();
-    this.free.push(lease);
+  release(parser: RequestParser): void {
+    parser.sink = NOBODY;
+    if (this.free.length >= this.maxFree || parser.idle !== true) return;
+    parser.reset();
+    this.free.push(parser);
   }
 }
