@@ -1,7 +1,7 @@
 // `npm run bench:parser`: our parser, Node's llhttp (through our adapter and raw) and
 // http-parser-js, side by side in one process over the sets in parser-sets.ts. Each sample
-// runs one contestant for ~SAMPLE_MS; rounds interleave the contestants (rotating who goes
-// first), and the table reports the median rate per contestant. Pinned to CPU 1 with taskset
+// runs one contestant for ~SAMPLE_MS; rounds interleave the contestants (in a shuffled order
+// each round), and the table reports the median rate per contestant. Pinned to CPU 1 with taskset
 // when it exists, so the figures are not spread across cores.
 //
 //   npm run bench:parser                  # full run (~20 s)
@@ -11,7 +11,6 @@
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { CONTESTANTS, SETS, Tally, type BenchSet, type Contestant } from './parser-sets.js';
-import { oursIsLlhttp } from '../fuzz/subjects.js';
 
 const quick = process.argv.includes('--quick');
 function arg(name: string): string | null {
@@ -34,9 +33,9 @@ if (!process.env.WAFER_BENCH_PINNED && !process.argv.includes('--no-pin')) {
   }
 }
 
-const SAMPLE_MS = quick ? 40 : 80;
+const SAMPLE_MS = +(process.env.SMS ?? (quick ? 40 : 80));
 const WARMUP_MS = quick ? 200 : 500;
-const ROUNDS = quick ? 5 : 11;
+const ROUNDS = +(process.env.RNDS ?? (quick ? 5 : 11));
 
 interface Runner {
   contestant: Contestant;
@@ -54,6 +53,18 @@ function sample(r: Runner, set: BenchSet, n: number): number {
   for (let i = 0; i < n; i++) op(buf);
   const ns = Number(process.hrtime.bigint() - t0);
   return (n * 1e9) / ns;
+}
+
+// A seeded shuffle (the same orders on every run).
+let seed = 0x2545f491;
+function shuffled<T>(xs: readonly T[]): T[] {
+  const out = [...xs];
+  for (let i = out.length - 1; i > 0; i--) {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    const j = (seed >>> 8) % (i + 1);
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
 }
 
 function median(xs: number[]): number {
@@ -118,10 +129,9 @@ function benchSet(set: BenchSet): SetResult {
   }
   let ops = 0;
   for (let round = 0; round < ROUNDS; round++) {
-    for (let k = 0; k < runners.length; k++) {
-      const r = runners[(round + k) % runners.length];
-      r.rates.push(sample(r, set, r.iterations));
-    }
+    // A fresh order each round: a fixed cycle would always run one contestant right after
+    // the same other one and hand it that one's garbage to collect.
+    for (const r of shuffled(runners)) r.rates.push(sample(r, set, r.iterations));
   }
   for (const r of runners) {
     ops = r.iterations * ROUNDS;
@@ -145,7 +155,6 @@ function fmt(n: number): string {
 
 const pinned = process.env.WAFER_BENCH_PINNED ?? 'not pinned';
 console.log(`parser benchmark: node ${process.version}, llhttp ${process.versions.llhttp}, ${pinned}, ${ROUNDS} rounds x ${SAMPLE_MS} ms, medians`);
-if (oursIsLlhttp()) console.log('NOTE: parser/wafer.ts is not wired into createParser yet: the "wafer" column is llhttp.');
 const names = CONTESTANTS.filter((c) => !onlyContestant || c.name.startsWith(onlyContestant)).map((c) => c.name);
 const results: Record<string, Record<string, number>> = {};
 const lines = [

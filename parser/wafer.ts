@@ -178,16 +178,15 @@ export class WaferParser implements RequestParser, MachineCallbacks {
   /** Turn every range into a string (one slice of the buffer, cut up). */
   private rangesToStrings(): void {
     const buf = this.buf as Latin1Buffer;
-    let lo = Infinity;
-    let hi = 0;
-    for (let i = 0; i < this.items; i++) {
-      if (this.iStr[i] !== null) continue;
-      if (this.iStart[i] < lo) lo = this.iStart[i];
-      if (this.iEnd[i] > hi) hi = this.iEnd[i];
-    }
-    const all = buf.latin1Slice(lo, hi);
-    for (let i = 0; i < this.items; i++) {
-      if (this.iStr[i] === null) this.iStr[i] = all.substring(this.iStart[i] - lo, this.iEnd[i] - lo);
+    const iStr = this.iStr;
+    let first = 0;
+    while (iStr[first] !== null) first++;
+    let last = this.items - 1;
+    while (iStr[last] !== null) last--;
+    const lo = this.iStart[first];
+    const all = buf.latin1Slice(lo, this.iEnd[last]);
+    for (let i = first; i <= last; i++) {
+      if (iStr[i] === null) iStr[i] = all.substring(this.iStart[i] - lo, this.iEnd[i] - lo);
     }
     this.ranges = 0;
   }
@@ -284,32 +283,37 @@ export class WaferParser implements RequestParser, MachineCallbacks {
 
   /**
    * The raw headers as strings (values right-trimmed, as Node hands them over); the request
-   * target is left in `url`.
+   * target is left in `url`. Ranges lie in the buffer in item order, so the one slice they
+   * are cut from runs from the first range's start to the last one's end.
    */
   private strings(): string[] {
     const n = this.items;
     const buf = this.buf as Latin1Buffer;
-    const raw: string[] = [];
+    const iStart = this.iStart;
+    const iEnd = this.iEnd;
+    const iStr = this.iStr;
+    if (n === 0) {
+      this.url = '';
+      return [];
+    }
+    const raw: string[] = new Array(n - 1);
     let all = '';
     let lo = 0;
     if (this.ranges !== 0) {
-      lo = Infinity;
-      let hi = 0;
-      for (let i = 0; i < n; i++) {
-        if (this.iStr[i] !== null) continue;
-        if (this.iStart[i] < lo) lo = this.iStart[i];
-        if (this.iEnd[i] > hi) hi = this.iEnd[i];
-      }
-      all = buf.latin1Slice(lo, hi);
+      let first = 0;
+      while (iStr[first] !== null) first++;
+      let last = n - 1;
+      while (iStr[last] !== null) last--;
+      lo = iStart[first];
+      all = buf.latin1Slice(lo, iEnd[last]);
     }
-    this.url = '';
     for (let i = 0; i < n; i++) {
-      const str = this.iStr[i];
+      const str = iStr[i];
       let v: string;
       if (str === null) {
-        const s = this.iStart[i];
-        let e = this.iEnd[i];
-        if (i > 0 && (i & 1) === 0) {
+        const s = iStart[i];
+        let e = iEnd[i];
+        if ((i & 1) === 0 && i > 0) {
           while (e > s && (buf[e - 1] === 32 || buf[e - 1] === 9)) e--;
         }
         v = all.substring(s - lo, e - lo);
@@ -317,7 +321,7 @@ export class WaferParser implements RequestParser, MachineCallbacks {
         v = i > 0 && (i & 1) === 0 ? trimOws(str) : str;
       }
       if (i === 0) this.url = v;
-      else raw.push(v);
+      else raw[i - 1] = v;
     }
     this.ranges = 0;
     this.items = 0;
