@@ -27,6 +27,16 @@ export function sameName(name: string, lower: string): boolean {
   return true;
 }
 
+/**
+ * a === b, by characters: the parser's strings are mostly slices of the head, which `===`
+ * compares in the runtime (flattening first) — several times the cost of this loop.
+ */
+function sameText(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a.charCodeAt(i) !== b.charCodeAt(i)) return false;
+  return true;
+}
+
 /** 0 when the head may be served; else the status to reject it with (400 or 501). */
 export function validateHead(head: RequestHead): number {
   let hosts = 0;
@@ -54,7 +64,7 @@ export function validateHead(head: RequestHead): number {
   // one Host line, and for a Host with an invalid value (which includes userinfo).
   if (hosts === 0 && head.versionMajor === 1 && head.versionMinor >= 1) return 400;
   if (hosts > 1) return 400;
-  if (hosts === 1 && host !== lastGoodHost) {
+  if (hosts === 1 && !sameText(host, lastGoodHost)) {
     if (!isHostValue(trimOws(host), true)) return 400;
     lastGoodHost = host; // keep-alive clients repeat the same Host: check it once
   }

@@ -72,3 +72,22 @@ t.test('a Connection: close set by the handler is not carried into the next head
   t.equal(responses.length, 2, 'both answered on one connection');
   for (const r of responses) t.notMatch(r.head, /Connection/);
 });
+
+t.test('an answer repeated from the memo (one Buffer, written by writev) keeps its bytes', async (t) => {
+  // The second identical answer in a row leaves as the memo's Buffer: ASCII and UTF-8 bodies,
+  // in one batch with other answers between them, must arrive byte for byte.
+  const server = await startServer(t, EDGE, (req, res) => {
+    res.setHeader('Content-Type', TEXT);
+    res.end(req.path === '/u' ? 'héllo wörld ✓' : req.path === '/b' ? 'bye' : 'hello');
+  });
+  const paths = ['/a', '/a', '/a', '/u', '/u', '/u', '/a', '/b', '/b', '/u', '/u'];
+  const r = await raw(server.port, paths.map((p) => `GET ${p} HTTP/1.1\r\nHost: x\r\n\r\n`).join(''), { responses: paths.length });
+  const { responses } = splitResponses(r.text);
+  t.equal(responses.length, paths.length, 'every request answered');
+  const want: Record<string, string> = { '/a': 'hello', '/b': 'bye', '/u': 'héllo wörld ✓' };
+  responses.forEach((x, i) => {
+    const body = Buffer.from(want[paths[i]], 'utf8');
+    t.equal(x.headers['content-length'], String(body.length), `${i}: ${paths[i]} length`);
+    t.equal(x.body, body.toString('latin1'), `${i}: ${paths[i]} bytes`);
+  });
+});
