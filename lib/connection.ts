@@ -271,7 +271,7 @@ export class Connection implements RequestSink, ResponseSink, BodySource, RawOwn
     const raw = head.rawHeaders;
     for (let i = 0; i < raw.length; i += 2) {
       const name = raw[i];
-      if (name.length === 6 && sameName(name, 'expect')) expect = raw[i + 1];
+      if (name.length === 6 && sameName(name, 'expect', 'Expect')) expect = raw[i + 1];
     }
     // RFC 9110 §15.6.6 / RFC 9112 §2.3: only HTTP/1.x is spoken here (a parser may pass 0.9 or 2.0).
     if (head.versionMajor !== 1) return this.fail(505);

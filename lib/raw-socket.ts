@@ -172,16 +172,11 @@ export function rawWrite(handle: RawHandle, owner: RawOwner, data: string | Buff
   if (typeof data === 'string') err = latin1 ? handle.writeLatin1String(req, data) : handle.writeUtf8String(req, data);
   else if (!Array.isArray(data)) err = handle.writeBuffer(req, data);
   else {
-    let buffers = true;
-    for (let i = 0; i < data.length; i++) if (typeof data[i] === 'string') buffers = false;
-    if (buffers) err = handle.writev(req, data, true);
-    else {
-      // writev with mixed chunks takes [chunk, encoding, chunk, encoding, …].
-      const list: (string | Buffer)[] = [];
-      for (let i = 0; i < data.length; i++) list.push(data[i], typeof data[i] === 'string' ? (latin1 ? 'latin1' : 'utf8') : 'buffer');
-      data = list;
-      err = handle.writev(req, list, false);
-    }
+    // writev with mixed chunks takes [chunk, encoding, chunk, encoding, …].
+    const list: (string | Buffer)[] = [];
+    for (let i = 0; i < data.length; i++) list.push(data[i], typeof data[i] === 'string' ? (latin1 ? 'latin1' : 'utf8') : 'buffer');
+    data = list;
+    err = handle.writev(req, list, false);
   }
   if (err === 0 && b.state[b.kLastWriteWasAsync] !== 0) {
     // libuv holds this request (and the caller's bytes) until the kernel takes the rest.

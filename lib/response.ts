@@ -109,12 +109,6 @@ const memo = {
   /** The body's length in bytes. */
   bodyLength: 0,
   whole: '',
-  /**
-   * `whole` as bytes, made when it is answered a second time: from then on every answer is this
-   * one Buffer (never written to again), so a batch of them leaves by writev with no string
-   * concatenated or flattened.
-   */
-  bytes: null as Buffer | null,
 };
 
 function sameFields(a: HeaderValue[] | null, b: HeaderValue[] | null): boolean {
@@ -294,21 +288,17 @@ export class Response implements WaferResponse {
       // One string for head + text body: one write, one copy into the socket. A body whose
       // UTF-8 length equals its length is ASCII.
       else if (typeof body === 'string') {
-        const ascii = this.asciiHead && length === body.length;
-        if (head === memo.head && body === memo.body) {
-          // (UTF-8 is also right for an all-ASCII string: the same bytes.)
-          memo.bytes ??= Buffer.from(memo.whole, ascii ? 'latin1' : 'utf8');
-          this.sink.writeOut(this, memo.bytes);
-        } else {
-          const whole = head + body;
+        let whole: string;
+        if (head === memo.head && body === memo.body) whole = memo.whole;
+        else {
+          whole = head + body;
           if (head === memo.head && body.length <= 4096) {
             memo.body = body;
             memo.bodyLength = length;
             memo.whole = whole;
-            memo.bytes = null;
           }
-          this.sink.writeOut(this, whole, ascii);
         }
+        this.sink.writeOut(this, whole, this.asciiHead && length === body.length);
       }
       else {
         this.sink.writeOut(this, head, this.asciiHead);
@@ -363,7 +353,6 @@ export class Response implements WaferResponse {
       memo.body = '';
       memo.bodyLength = 0;
       memo.whole = '';
-      memo.bytes = null;
     }
     return head;
   }

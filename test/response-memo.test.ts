@@ -73,9 +73,9 @@ t.test('a Connection: close set by the handler is not carried into the next head
   for (const r of responses) t.notMatch(r.head, /Connection/);
 });
 
-t.test('an answer repeated from the memo (one Buffer, written by writev) keeps its bytes', async (t) => {
-  // The second identical answer in a row leaves as the memo's Buffer: ASCII and UTF-8 bodies,
-  // in one batch with other answers between them, must arrive byte for byte.
+t.test('answers repeated from the memo keep their bytes and lengths', async (t) => {
+  // The same head + body in a row is reused from the memo (with the body's byte length): ASCII
+  // and UTF-8 bodies, in one batch with other answers between them, must arrive byte for byte.
   const server = await startServer(t, EDGE, (req, res) => {
     res.setHeader('Content-Type', TEXT);
     res.end(req.path === '/u' ? 'héllo wörld ✓' : req.path === '/b' ? 'bye' : 'hello');
