@@ -86,19 +86,22 @@ export function toMarkdown(result, { svgName }) {
   }
   if (result.latency) {
     const l = result.latency;
+    const rounds = l.rounds ?? 1;
     lines.push(
       `Latency at a fixed ${fmt(l.rate)} req/s (GET /, our open-loop Node client on the load CPU, ${l.connections} connections, ` +
-        `${l.seconds} s after a 2 s warm-up; measured from write to complete response; not wrk):`,
+        `${l.seconds} s after a 2 s warm-up; measured from write to complete response; not wrk)` +
+        (rounds > 1 ? `; ${rounds} interleaved runs per server, each row the run with the median p99:` : ':'),
       '',
-      '| server | p50 | p90 | p99 | p99.9 | max | achieved req/s | client behind schedule (max) | errors |',
-      '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+      `| server | p50 | p90 | p99 | p99.9 | max | achieved req/s | client behind schedule (max) | errors |${rounds > 1 ? ' p99 of each run |' : ''}`,
+      `|---|---:|---:|---:|---:|---:|---:|---:|---:|${rounds > 1 ? '---:|' : ''}`,
     );
     for (const c of result.contenders) {
       const r = l.results[c.id];
       if (!r?.latencyMs) continue;
       const q = r.latencyMs;
       lines.push(
-        `| ${label(c.id)} | ${q.p50} ms | ${q.p90} ms | ${q.p99} ms | ${q.p999} ms | ${q.max} ms | ${fmt(r.achievedRate)} | ${r.maxScheduleLagMs} ms | ${r.non200 + r.socketErrors + (r.sent - r.received)} |`,
+        `| ${label(c.id)} | ${q.p50} ms | ${q.p90} ms | ${q.p99} ms | ${q.p999} ms | ${q.max} ms | ${fmt(r.achievedRate)} | ${r.maxScheduleLagMs} ms | ${r.non200 + r.socketErrors + (r.sent - r.received)} |` +
+          (rounds > 1 ? ` ${(r.p99Rounds ?? []).join(', ')} ms |` : ''),
       );
     }
     const lagging = Object.entries(l.results).filter(([, r]) => r.maxScheduleLagMs > 10);
