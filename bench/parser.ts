@@ -8,6 +8,10 @@
 //   npm run bench:parser -- --quick       # fewer, shorter rounds
 //   npm run bench:parser -- --json out.json
 //   npm run bench:parser -- --only wafer --set pipelined   # one contestant/set (for --cpu-prof)
+//   SAMPLE_MS=10 ROUNDS=61 npm run bench:parser            # shorter samples, more rounds
+//
+// It runs as tsc compiles it (bench/tsconfig.parser.json → .bench-build/), in plain node: what
+// ships is what is timed (README "Parser benchmark").
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { CONTESTANTS, SETS, Tally, type BenchSet, type Contestant } from './parser-sets.js';
@@ -33,9 +37,9 @@ if (!process.env.WAFER_BENCH_PINNED && !process.argv.includes('--no-pin')) {
   }
 }
 
-const SAMPLE_MS = +(process.env.SMS ?? (quick ? 40 : 80));
+const SAMPLE_MS = Number(process.env.SAMPLE_MS ?? (quick ? 40 : 80));
 const WARMUP_MS = quick ? 200 : 500;
-const ROUNDS = +(process.env.RNDS ?? (quick ? 5 : 11));
+const ROUNDS = Number(process.env.ROUNDS ?? (quick ? 5 : 11));
 
 interface Runner {
   contestant: Contestant;
