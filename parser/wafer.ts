@@ -30,6 +30,41 @@ function trimOws(s: string): string {
   return n === s.length ? s : s.slice(0, n);
 }
 
+/** Heads whose every piece is at most SHORT bytes, and that have at most SHORT_ITEMS pieces. */
+const SHORT = 16;
+const SHORT_ITEMS = 8;
+const fcc = String.fromCharCode;
+
+/**
+ * buf[s, s + n) as a latin1 string, n ≤ SHORT, made in JavaScript: fromCharCode with exactly n
+ * arguments builds the flat one-byte string at once. For a head of a few short pieces (`GET /`
+ * with a Host, a curl or a health check) this is cheaper than one latin1Slice — a call into C++ —
+ * cut into substrings (50–80 ns against 120–190 ns for a target, a name and a value, measured on
+ * Node 20); for anything longer the slice wins.
+ */
+function shortString(b: Buffer, s: number, n: number): string {
+  switch (n) {
+    case 0: return '';
+    case 1: return fcc(b[s]);
+    case 2: return fcc(b[s], b[s + 1]);
+    case 3: return fcc(b[s], b[s + 1], b[s + 2]);
+    case 4: return fcc(b[s], b[s + 1], b[s + 2], b[s + 3]);
+    case 5: return fcc(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4]);
+    case 6: return fcc(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5]);
+    case 7: return fcc(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6]);
+    case 8: return fcc(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7]);
+    case 9: return fcc(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8]);
+    case 10: return fcc(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9]);
+    case 11: return fcc(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10]);
+    case 12: return fcc(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10], b[s + 11]);
+    case 13: return fcc(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10], b[s + 11], b[s + 12]);
+    case 14: return fcc(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10], b[s + 11], b[s + 12], b[s + 13]);
+    case 15: return fcc(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10], b[s + 11], b[s + 12], b[s + 13], b[s + 14]);
+    case 16: return fcc(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10], b[s + 11], b[s + 12], b[s + 13], b[s + 14], b[s + 15]);
+    default: throw new RangeError(`shortString: ${n} bytes`);
+  }
+}
+
 export class WaferParser implements RequestParser, MachineCallbacks {
   error: ParseError | null = null;
   upgraded = false;
@@ -299,13 +334,17 @@ export class WaferParser implements RequestParser, MachineCallbacks {
     const raw: string[] = new Array(n - 1);
     let all = '';
     let lo = 0;
+    let short = n <= SHORT_ITEMS;
     if (this.ranges !== 0) {
-      let first = 0;
-      while (iStr[first] !== null) first++;
-      let last = n - 1;
-      while (iStr[last] !== null) last--;
-      lo = iStart[first];
-      all = buf.latin1Slice(lo, iEnd[last]);
+      for (let i = 0; short && i < n; i++) if (iStr[i] === null && iEnd[i] - iStart[i] > SHORT) short = false;
+      if (!short) {
+        let first = 0;
+        while (iStr[first] !== null) first++;
+        let last = n - 1;
+        while (iStr[last] !== null) last--;
+        lo = iStart[first];
+        all = buf.latin1Slice(lo, iEnd[last]);
+      }
     }
     for (let i = 0; i < n; i++) {
       const str = iStr[i];
@@ -316,7 +355,7 @@ export class WaferParser implements RequestParser, MachineCallbacks {
         if ((i & 1) === 0 && i > 0) {
           while (e > s && (buf[e - 1] === 32 || buf[e - 1] === 9)) e--;
         }
-        v = all.substring(s - lo, e - lo);
+        v = short ? shortString(buf, s, e - s) : all.substring(s - lo, e - lo);
       } else {
         v = i > 0 && (i & 1) === 0 ? trimOws(str) : str;
       }

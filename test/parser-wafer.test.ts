@@ -82,6 +82,44 @@ t.test('bodies arrive whole at every split of identity and chunked messages, as 
   }
 });
 
+t.test('short heads (every piece made without the latin1 slice) give the same strings as llhttp', async (t) => {
+  // parser/wafer.ts builds the strings of a head of at most 8 pieces of at most 16 bytes each
+  // with String.fromCharCode; longer pieces or more of them go through one latin1 slice. Both
+  // sides of each bound, obs-text bytes (0x80-0xFF, one latin1 character each), right-trimmed
+  // and empty values, and every split point must give what llhttp gives.
+  const v16 = 'abcdefghijklmnop';
+  const heads = [
+    'GET / HTTP/1.1\r\nHost: 127.0.0.1:40000\r\n\r\n',
+    `GET /${v16.slice(1)} HTTP/1.1\r\nHost: ${v16}\r\nX-Sixteen-Chars!: ${v16} \t\r\n\r\n`, // exactly 16
+    `GET /${v16} HTTP/1.1\r\nHost: h\r\n\r\n`, // a 17-byte target
+    `GET / HTTP/1.1\r\nHost: ${v16}q\r\n\r\n`, // a 17-byte value
+    'GET /\xe9 HTTP/1.1\r\nHost: h\r\nX: \xe9\xff\x80 caf\xe9\r\nE:\r\n\r\n', // obs-text (the target's is refused by both)
+    'GET / HTTP/1.1\r\nHost: h\r\nX: \xe9\xff\x80 caf\xe9\r\nE:\r\n\r\n',
+    'GET / HTTP/1.1\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n', // 7 pieces
+    'GET / HTTP/1.1\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\n\r\n', // 9 pieces
+  ];
+  for (const head of heads) {
+    const buf = bin(head + head);
+    for (let size = 1; size <= buf.length; size++) {
+      const w = collect(createWaferParser);
+      const l = collect(createLlhttpParser);
+      feed(w.parser, buf, size);
+      feed(l.parser, buf, size);
+      if (JSON.stringify(w.seen) !== JSON.stringify(l.seen) || String(w.parser.error?.code) !== String(l.parser.error?.code)) {
+        t.fail(`${JSON.stringify(head)} in pieces of ${size}: ${JSON.stringify(w.seen)} vs ${JSON.stringify(l.seen)}`);
+        return;
+      }
+    }
+  }
+  const w = collect(createWaferParser);
+  w.parser.execute(bin(heads[5]));
+  t.strictSame(w.seen.heads[0].rawHeaders, ['Host', 'h', 'X', '\u00e9\u00ff\u0080 caf\u00e9', 'E', ''], 'obs-text as latin1');
+  const x = collect(createWaferParser);
+  x.parser.execute(bin(heads[1]));
+  t.strictSame(x.seen.heads[0].rawHeaders, ['Host', v16, 'X-Sixteen-Chars!', v16]);
+  t.equal(x.seen.heads[0].url, '/' + v16.slice(1));
+});
+
 t.test('16 pipelined GETs in one buffer give 16 heads and 16 completions', async (t) => {
   const one = 'GET /p HTTP/1.1\r\nHost: h\r\n\r\n';
   const { parser, seen } = collect(createWaferParser);
