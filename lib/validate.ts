@@ -30,15 +30,6 @@ export function sameName(name: string, lower: string, title?: string): boolean {
   return true;
 }
 
-/**
- * a === b for a string cut from a head (a slice of a larger string) against a kept one:
- * `===` flattens and compares in the runtime; startsWith compares in place (measured on
- * Node 20: 35 ns against 51 ns for a 15-character Host; a charCodeAt loop, 77 ns).
- */
-function sameText(a: string, b: string): boolean {
-  return a.length === b.length && a.startsWith(b);
-}
-
 /** 0 when the head may be served; else the status to reject it with (400 or 501). */
 export function validateHead(head: RequestHead): number {
   let hosts = 0;
@@ -66,7 +57,9 @@ export function validateHead(head: RequestHead): number {
   // one Host line, and for a Host with an invalid value (which includes userinfo).
   if (hosts === 0 && head.versionMajor === 1 && head.versionMinor >= 1) return 400;
   if (hosts > 1) return 400;
-  if (hosts === 1 && !sameText(host, lastGoodHost)) {
+  // (=== is the cheapest compare here: ~10 ns for the flat strings of a short head, ~75 ns for
+  // a slice of a longer one; startsWith and charCodeAt loops measured 130-145 ns.)
+  if (hosts === 1 && host !== lastGoodHost) {
     if (!isHostValue(trimOws(host), true)) return 400;
     lastGoodHost = host; // keep-alive clients repeat the same Host: check it once
   }
