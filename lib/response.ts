@@ -109,7 +109,19 @@ const memo = {
   /** The body's length in bytes. */
   bodyLength: 0,
   whole: '',
+  /** `whole` has been flattened. */
+  flat: true,
 };
+
+/**
+ * The same text as one flat string. A string built with + is a tree of its pieces, which
+ * every write walks again (String::WriteToFlat); converting to a number makes V8 flatten it in
+ * place, once (the result, NaN, is dropped).
+ */
+function flatten(s: string): string {
+  void Number(s);
+  return s;
+}
 
 function sameFields(a: HeaderValue[] | null, b: HeaderValue[] | null): boolean {
   if (a === b) return true;
@@ -289,13 +301,22 @@ export class Response implements WaferResponse {
       // UTF-8 length equals its length is ASCII.
       else if (typeof body === 'string') {
         let whole: string;
-        if (head === memo.head && body === memo.body) whole = memo.whole;
+        if (head === memo.head && body === memo.body) {
+          // Answered a second time: make it one flat string, so the batches it goes into are
+          // not walked through its concatenation tree again on every write.
+          if (!memo.flat) {
+            memo.whole = flatten(memo.whole);
+            memo.flat = true;
+          }
+          whole = memo.whole;
+        }
         else {
           whole = head + body;
           if (head === memo.head && body.length <= 4096) {
             memo.body = body;
             memo.bodyLength = length;
             memo.whole = whole;
+            memo.flat = false;
           }
         }
         this.sink.writeOut(this, whole, this.asciiHead && length === body.length);
@@ -353,6 +374,7 @@ export class Response implements WaferResponse {
       memo.body = '';
       memo.bodyLength = 0;
       memo.whole = '';
+      memo.flat = true;
     }
     return head;
   }
