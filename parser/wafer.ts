@@ -6,10 +6,12 @@
 // Strings are made once per head (latin1, as Node does): while the head's bytes are in the
 // buffer being parsed, the parser only notes where the target, names and values lie; at the
 // end of the head it makes one string of the whole head and cuts the others from it (V8
-// substrings, no copies through C++). A head cut by a chunk boundary has what it holds so
-// far turned into strings before execute() returns, so no buffer is kept between calls.
-// Body pieces are views into the buffer passed to execute(). Header bytes are counted the way Node counts them (request
-// target, field names and values) and checked against the limits of lib/limits.ts.
+// substrings), or, for a head of a few short pieces, makes each with String.fromCharCode
+// (shortString below: no call into C++ at all). A head cut by a chunk boundary has what it
+// holds so far turned into strings before execute() returns, so no buffer is kept between
+// calls. Body pieces are views into the buffer passed to execute(). Header bytes are counted
+// the way Node counts them (request target, field names and values) and checked against the
+// limits of lib/limits.ts.
 import { DEFAULT_LIMITS } from '../lib/limits.js';
 import type { ParseError } from './errors.js';
 import { E, ERROR_NAMES, F, FINISH_SAFE, METHODS, RequestMachine, type CbResult, type MachineCallbacks } from './machine.js';
