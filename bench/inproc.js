@@ -11,6 +11,7 @@ import path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import { setImmediate as tick } from 'node:timers/promises';
 import { ROOT, pinned } from './harness/procs.js';
+import { median } from './harness/stats.js';
 
 const dists = [process.argv[2] ?? 'dist', process.argv[3] ?? 'dist'].map((d) => path.resolve(ROOT, d));
 const ROUNDS = Number(process.env.ROUNDS ?? 100);
@@ -77,7 +78,6 @@ for (let k = 0; k < ROUNDS; k++) {
   rates[0].push(r[0]);
   rates[1].push(r[1]);
 }
-const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 const us = (rate) => (1e6 / rate).toFixed(2);
 console.log(`A ${dists[0]}: ${Math.round(median(rates[0])).toLocaleString('en-US')} req/s (${us(median(rates[0]))} µs/request)`);
 console.log(`B ${dists[1]}: ${Math.round(median(rates[1])).toLocaleString('en-US')} req/s (${us(median(rates[1]))} µs/request)`);

@@ -85,6 +85,8 @@ export class WaferParser implements RequestParser, MachineCallbacks {
   private readonly iEnd: number[] = [];
   private readonly iStr: (string | null)[] = [];
   private ranges = 0;
+  /** Where the last rangeSlice() starts in the buffer. */
+  private sliceStart = 0;
   private urlLength = 0;
   private url = '';
   private fieldOpen = false;
@@ -212,17 +214,28 @@ export class WaferParser implements RequestParser, MachineCallbacks {
     }
   }
 
-  /** Turn every range into a string (one slice of the buffer, cut up). */
-  private rangesToStrings(): void {
-    const buf = this.buf as Latin1Buffer;
+  /**
+   * Every range of the head as one latin1 string, which starts at buffer offset `sliceStart`.
+   * Ranges lie in the buffer in item order (earlier buffers' ones are strings by now, and only
+   * the last item is ever extended), so it runs from the first range's start to the last one's
+   * end. Call only with ranges !== 0.
+   */
+  private rangeSlice(): string {
     const iStr = this.iStr;
     let first = 0;
     while (iStr[first] !== null) first++;
     let last = this.items - 1;
     while (iStr[last] !== null) last--;
-    const lo = this.iStart[first];
-    const all = buf.latin1Slice(lo, this.iEnd[last]);
-    for (let i = first; i <= last; i++) {
+    this.sliceStart = this.iStart[first];
+    return (this.buf as Latin1Buffer).latin1Slice(this.sliceStart, this.iEnd[last]);
+  }
+
+  /** Turn every range into a string (one slice of the buffer, cut up). */
+  private rangesToStrings(): void {
+    const all = this.rangeSlice();
+    const lo = this.sliceStart;
+    const iStr = this.iStr;
+    for (let i = 0; i < this.items; i++) {
       if (iStr[i] === null) iStr[i] = all.substring(this.iStart[i] - lo, this.iEnd[i] - lo);
     }
     this.ranges = 0;
@@ -320,8 +333,7 @@ export class WaferParser implements RequestParser, MachineCallbacks {
 
   /**
    * The raw headers as strings (values right-trimmed, as Node hands them over); the request
-   * target is left in `url`. Ranges lie in the buffer in item order, so the one slice they
-   * are cut from runs from the first range's start to the last one's end.
+   * target is left in `url`.
    */
   private strings(): string[] {
     const n = this.items;
@@ -340,12 +352,8 @@ export class WaferParser implements RequestParser, MachineCallbacks {
     if (this.ranges !== 0) {
       for (let i = 0; short && i < n; i++) if (iStr[i] === null && iEnd[i] - iStart[i] > SHORT) short = false;
       if (!short) {
-        let first = 0;
-        while (iStr[first] !== null) first++;
-        let last = n - 1;
-        while (iStr[last] !== null) last--;
-        lo = iStart[first];
-        all = buf.latin1Slice(lo, iEnd[last]);
+        all = this.rangeSlice();
+        lo = this.sliceStart;
       }
     }
     for (let i = 0; i < n; i++) {
