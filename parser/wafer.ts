@@ -37,6 +37,12 @@ const SHORT = 16;
 const SHORT_ITEMS = 8;
 const fcc = String.fromCharCode;
 
+/** b[s, s + n) equals kept[at, at + n). */
+function sameBytes(b: Buffer, s: number, kept: Uint8Array, at: number, n: number): boolean {
+  for (let k = 0; k < n; k++) if (b[s + k] !== kept[at + k]) return false;
+  return true;
+}
+
 /**
  * buf[s, s + n) as a latin1 string, n ≤ SHORT, made in JavaScript: fromCharCode with exactly n
  * arguments builds the flat one-byte string at once. For a head of a few short pieces (`GET /`
@@ -85,6 +91,13 @@ export class WaferParser implements RequestParser, MachineCallbacks {
   private readonly iEnd: number[] = [];
   private readonly iStr: (string | null)[] = [];
   private ranges = 0;
+  /**
+   * The strings of the last short head, by item, and their bytes (item i at i * SHORT): a
+   * client sends the same target, names and values again and again, and comparing a few bytes
+   * costs less than making the string (nor does the copy have to be collected).
+   */
+  private readonly last: string[] = new Array<string>(SHORT_ITEMS).fill('');
+  private readonly lastBytes = new Uint8Array(SHORT_ITEMS * SHORT);
   /** Where the last rangeSlice() starts in the buffer. */
   private sliceStart = 0;
   private urlLength = 0;
@@ -365,7 +378,7 @@ export class WaferParser implements RequestParser, MachineCallbacks {
         if ((i & 1) === 0 && i > 0) {
           while (e > s && (buf[e - 1] === 32 || buf[e - 1] === 9)) e--;
         }
-        v = short ? shortString(buf, s, e - s) : all.substring(s - lo, e - lo);
+        v = short ? this.shortItem(i, buf, s, e - s) : all.substring(s - lo, e - lo);
       } else {
         v = i > 0 && (i & 1) === 0 ? trimOws(str) : str;
       }
@@ -375,6 +388,18 @@ export class WaferParser implements RequestParser, MachineCallbacks {
     this.ranges = 0;
     this.items = 0;
     return raw;
+  }
+
+  /** Item i (i < SHORT_ITEMS) of a short head: the last head's string when the bytes match. */
+  private shortItem(i: number, buf: Buffer, s: number, n: number): string {
+    const last = this.last;
+    const kept = this.lastBytes;
+    const at = i * SHORT;
+    if (last[i].length === n && sameBytes(buf, s, kept, at, n)) return last[i];
+    const v = shortString(buf, s, n);
+    last[i] = v;
+    for (let k = 0; k < n; k++) kept[at + k] = buf[s + k];
+    return v;
   }
 
   onHeadersComplete(): CbResult {

@@ -120,6 +120,42 @@ t.test('short heads (every piece made without the latin1 slice) give the same st
   t.equal(x.seen.heads[0].url, '/' + v16.slice(1));
 });
 
+t.test('a short head reuses the last one\'s strings only where every byte is the same', async (t) => {
+  // parser/wafer.ts keeps the strings of the last short head and hands one out again when the
+  // same piece has the same length and bytes. Heads that differ from the one before in a
+  // single byte — at every position of every piece, through every item slot — and pieces that
+  // grow or shrink by one must still come out byte for byte (one parser, one message after another).
+  const base = ['/ab', 'Host', '127.0.0.1:4300', 'X-K', 'v1', 'Accept', '*/*'];
+  const render = (p: string[]) => `GET ${p[0]} HTTP/1.1\r\n${p[1]}: ${p[2]}\r\n${p[3]}: ${p[4]}\r\n${p[5]}: ${p[6]}\r\n\r\n`;
+  const variants: string[][] = [base];
+  for (let item = 0; item < base.length; item++) {
+    for (let at = item === 0 ? 1 : 0; at < base[item].length; at++) {
+      const p = [...base];
+      const c = p[item].charCodeAt(at);
+      // Another byte of the same class (a token char for names, a value or target char otherwise).
+      p[item] = p[item].slice(0, at) + String.fromCharCode(c === 0x7a ? 0x79 : c + 1) + p[item].slice(at + 1);
+      variants.push(p, base);
+    }
+    variants.push(base.map((s, i) => (i === item ? s + 'z' : s)), base);
+    if (base[item].length > 1) variants.push(base.map((s, i) => (i === item ? s.slice(0, -1) : s)), base);
+  }
+  const w = collect(createWaferParser);
+  const l = collect(createLlhttpParser);
+  const all = bin(variants.map(render).join(''));
+  feed(w.parser, all, all.length);
+  feed(l.parser, all, all.length);
+  t.equal(w.seen.heads.length, variants.length);
+  t.strictSame(w.seen, l.seen, 'every head as llhttp read it');
+  for (let k = 0; k < variants.length; k++) {
+    const p = variants[k];
+    const h = w.seen.heads[k] as { url: string; rawHeaders: string[] };
+    if (h.url !== p[0] || JSON.stringify(h.rawHeaders) !== JSON.stringify(p.slice(1))) {
+      t.fail(`head ${k}: ${JSON.stringify(h)} for ${JSON.stringify(p)}`);
+      return;
+    }
+  }
+});
+
 t.test('16 pipelined GETs in one buffer give 16 heads and 16 completions', async (t) => {
   const one = 'GET /p HTTP/1.1\r\nHost: h\r\n\r\n';
   const { parser, seen } = collect(createWaferParser);
