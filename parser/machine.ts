@@ -523,7 +523,12 @@ export class RequestMachine {
             r = cb.onReset();
             if (!isOk(r)) return this.cbStop(r, p, S.AFTER_START, E.CB_RESET, 'on_reset');
           }
-          s = S.AFTER_START;
+          // AFTER_START's step, without going round the loop.
+          this.finishState = FINISH_UNSAFE;
+          this.pos = p;
+          r = cb.onMessageBegin();
+          if (!isOk(r)) return this.cbStop(r, p, S.START_REQ, E.CB_MESSAGE_BEGIN, 'on_message_begin');
+          s = S.START_REQ;
           continue;
         }
         case S.AFTER_START:
@@ -567,7 +572,18 @@ export class RequestMachine {
                   this.httpMajor = 1;
                   this.httpMinor = buf[h + 7] - 48;
                   p = h + 10;
+                  // HEADERS_START (no SP first), HEADER_FIELD_START's whole lines and the
+                  // CR LF that ends the head (HEADERS_ALMOST_DONE), without going round the
+                  // loop; anything else is left to those states, from where this got to.
                   s = S.HEADERS_START;
+                  if (p < end && buf[p] !== 32 && (this.flags & F.TRAILING) === 0) {
+                    p = this.headerLines(buf, p, end);
+                    s = S.HEADER_FIELD_START;
+                    if (p + 1 < end && buf[p] === 13 && buf[p + 1] === 10) {
+                      p += 2;
+                      s = S.HEADERS_COMPLETE;
+                    }
+                  }
                   continue;
                 }
                 this.spanKind = SPAN_METHOD;
@@ -1494,7 +1510,7 @@ export class RequestMachine {
               this.pos = p;
               r = cb.onMessageComplete();
               if (!isOk(r)) return this.cbStop(r, p, S.CLEANUP, E.CB_MESSAGE_COMPLETE, 'on_message_complete');
-              s = S.CLEANUP;
+              s = this.cleanup(); // (CLEANUP's step, and RESTART's when the connection stays open)
               continue;
           }
         case S.UPGRADE_PAUSE:
@@ -1794,19 +1810,9 @@ export class RequestMachine {
         case S.AFTER_MESSAGE_DONE:
           s = this.upgrade === 1 ? S.UPGRADE_PAUSE : S.CLEANUP;
           continue;
-        case S.CLEANUP: {
-          // llhttp__after_message_complete
-          const keepAlive = this.shouldKeepAlive();
-          this.finishState = FINISH_SAFE;
-          this.flags = 0;
-          if (keepAlive) {
-            this.contentLength = 0;
-            s = S.RESTART;
-          } else {
-            s = (lenient & L_KEEP_ALIVE) !== 0 ? S.RESTART : S.CLOSED;
-          }
+        case S.CLEANUP:
+          s = this.cleanup();
           continue;
-        }
         case S.CLOSED: {
           while (p < end && (buf[p] === 13 || buf[p] === 10)) p++;
           if (p === end) break;
@@ -1838,6 +1844,23 @@ export class RequestMachine {
       }
       return 0;
     }
+  }
+
+  /**
+   * llhttp__after_message_complete (the CLEANUP state): returns the next state — START (having
+   * taken RESTART's step) while the connection stays open, else CLOSED, or RESTART when the
+   * lenient keep-alive flag reads on after a close.
+   */
+  private cleanup(): S {
+    const keepAlive = this.shouldKeepAlive();
+    this.finishState = FINISH_SAFE;
+    this.flags = 0;
+    if (keepAlive) {
+      this.contentLength = 0;
+      this.initialMessageCompleted = 1;
+      return S.START;
+    }
+    return (this.lenient & L_KEEP_ALIVE) !== 0 ? S.RESTART : S.CLOSED;
   }
 
   /** The target ended on SP, CR or LF: where the url span's end leads (llhttp url.ts adaptors). */
