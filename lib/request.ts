@@ -8,6 +8,11 @@ import { sameName } from './validate.js';
 
 const EMPTY = Buffer.alloc(0);
 
+// The last target split by `path` (handlers route on it for every request, and clients repeat
+// their targets): the same target gives the same path without searching it again.
+let lastUrl = '/';
+let lastPath = '/';
+
 /** What a streaming body needs from its connection: more bytes, please. */
 export interface BodySource {
   resumeBody(): void;
@@ -53,8 +58,13 @@ export class Request implements WaferRequest {
   }
 
   get path(): string {
-    const q = this.url.indexOf('?');
-    return q === -1 ? this.url : this.url.slice(0, q);
+    const url = this.url;
+    if (url === lastUrl) return lastPath;
+    const q = url.indexOf('?');
+    const path = q === -1 ? url : url.slice(0, q);
+    lastUrl = url;
+    lastPath = path;
+    return path;
   }
 
   get query(): string {

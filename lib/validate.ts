@@ -148,12 +148,20 @@ export function listItems(value: string): string[] | null {
  */
 export function isTargetFor(method: string, url: string): boolean {
   if (method === 'CONNECT') return isHostValue(url, false); // §3.2.3: uri-host ":" port
+  // The last origin-form target that passed: clients ask for the same path again and again
+  // (and a short head's target is then the very same string, parser/wafer.ts).
+  if (url === lastOriginForm) return true;
   if (url === '*') return method === 'OPTIONS'; // §3.2.4
   // A fragment is never part of a request target (§3.2: origin-form is path ["?" query]).
   if (url.indexOf('#') !== -1) return false;
-  if (url.charCodeAt(0) === 47) return true; // origin-form: "/" …
+  if (url.charCodeAt(0) === 47) {
+    lastOriginForm = url;
+    return true; // origin-form: "/" …
+  }
   return isAbsoluteForm(url);
 }
+
+let lastOriginForm = '/';
 
 /** §3.2.2 absolute-form `scheme://authority[/path][?query]`, without userinfo (RFC 9110 §4.2.4). */
 function isAbsoluteForm(url: string): boolean {

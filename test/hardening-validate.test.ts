@@ -57,6 +57,20 @@ t.test('request-target forms (RFC 9112 §3.2)', async (t) => {
     ['CONNECT', 'u@example.com:443', false],
   ];
   for (const [method, url, ok] of cases) t.equal(isTargetFor(method, url), ok, `${method} ${url}`);
+  // isTargetFor remembers the last origin-form target that passed: every verdict must stay the
+  // same whatever came before it (each case twice in a row, then every case after every other).
+  for (const [method, url, ok] of cases) {
+    t.equal(isTargetFor(method, url), ok, `${method} ${url} (first)`);
+    t.equal(isTargetFor(method, url), ok, `${method} ${url} (again)`);
+  }
+  let wrong = 0;
+  for (const [m1, u1] of cases) {
+    for (const [m2, u2, ok2] of cases) {
+      isTargetFor(m1, u1);
+      if (isTargetFor(m2, u2) !== ok2) wrong++;
+    }
+  }
+  t.equal(wrong, 0, 'no verdict depends on the one before');
 });
 
 t.test('Content-Length (RFC 9110 §8.6, RFC 9112 §6.3)', async (t) => {
