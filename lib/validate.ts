@@ -16,12 +16,13 @@ let lastGoodHost = 'localhost';
 /**
  * A field name equal to `lower` (lower-case) ignoring ASCII case, without allocating.
  * Only A-Z fold, so token characters such as '^' and '~' never match each other. `title`, the
- * usual capitalised spelling, is tried first with `===` (the names clients send are one of the
- * two; a charCodeAt loop costs ~40 ns even for "Host").
+ * usual capitalised spelling, then `lower` are tried first with `===` (the names clients send
+ * are one of the two, and parser/wafer.ts hands common ones over as these very constants; a
+ * charCodeAt loop costs ~40 ns even for "Host").
  */
 export function sameName(name: string, lower: string, title?: string): boolean {
   if (name.length !== lower.length) return false;
-  if (name === lower || name === title) return true;
+  if (name === title || name === lower) return true;
   for (let i = 0; i < lower.length; i++) {
     let c = name.charCodeAt(i);
     if (c >= 65 && c <= 90) c |= 0x20;

@@ -37,6 +37,18 @@ const SHORT = 16;
 const SHORT_ITEMS = 8;
 const fcc = String.fromCharCode;
 
+/**
+ * Common field names as lib/validate.ts and lib/connection.ts spell them (`name === 'Host'` is
+ * tried first there): a short head's name is replaced by the constant when it is one, so those
+ * checks meet the very same string. (Only names of at most SHORT bytes can be short pieces.)
+ */
+const COMMON_NAMES = new Map<string, string>();
+for (const name of ['Host', 'Content-Length', 'Content-Type', 'Connection', 'Expect', 'Accept', 'User-Agent', 'Cookie',
+  'Authorization', 'Upgrade', 'Origin', 'Referer', 'Cache-Control', 'If-None-Match', 'Range', 'Accept-Encoding']) {
+  COMMON_NAMES.set(name, name);
+  COMMON_NAMES.set(name.toLowerCase(), name.toLowerCase());
+}
+
 /** b[s, s + n) equals kept[at, at + n). */
 function sameBytes(b: Buffer, s: number, kept: Uint8Array, at: number, n: number): boolean {
   for (let k = 0; k < n; k++) if (b[s + k] !== kept[at + k]) return false;
@@ -396,7 +408,8 @@ export class WaferParser implements RequestParser, MachineCallbacks {
     const kept = this.lastBytes;
     const at = i * SHORT;
     if (last[i].length === n && sameBytes(buf, s, kept, at, n)) return last[i];
-    const v = shortString(buf, s, n);
+    let v = shortString(buf, s, n);
+    if ((i & 1) === 1) v = COMMON_NAMES.get(v) ?? v;
     last[i] = v;
     for (let k = 0; k < n; k++) kept[at + k] = buf[s + k];
     return v;

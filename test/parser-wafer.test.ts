@@ -156,6 +156,20 @@ t.test('a short head reuses the last one\'s strings only where every byte is the
   }
 });
 
+t.test('common field names keep the spelling they were sent in', async (t) => {
+  // A short head's common names are handed over as constants (parser/wafer.ts COMMON_NAMES):
+  // only the very same bytes may come back as one, whatever the case they were sent in.
+  const names = ['Host', 'host', 'HOST', 'hOST', 'Content-Type', 'content-type', 'CONTENT-TYPE', 'Expect', 'expect',
+    'eXpect', 'Accept', 'ACCEPT', 'Cookie', 'cookie', 'Range', 'range', 'RANGE', 'Origin', 'X-Host'];
+  const wire = bin(names.map((n) => `GET / HTTP/1.1\r\n${n}: v\r\n\r\n`).join(''));
+  const w = collect(createWaferParser);
+  const l = collect(createLlhttpParser);
+  feed(w.parser, wire, wire.length);
+  feed(l.parser, wire, wire.length);
+  t.same(w.seen.heads.map((h) => h.rawHeaders[0]), names);
+  t.strictSame(w.seen, l.seen);
+});
+
 t.test('16 pipelined GETs in one buffer give 16 heads and 16 completions', async (t) => {
   const one = 'GET /p HTTP/1.1\r\nHost: h\r\n\r\n';
   const { parser, seen } = collect(createWaferParser);
