@@ -12,6 +12,8 @@ import { MAX_SAFE, parseDecimal } from './limits.js';
 
 /** The last Host value that passed (a string compare is cheaper than the check). */
 let lastGoodHost = 'localhost';
+/** The last origin-form target isTargetFor() passed (likewise). */
+let lastOriginForm = '/';
 
 /**
  * A field name equal to `lower` (lower-case) ignoring ASCII case, without allocating.
@@ -161,8 +163,6 @@ export function isTargetFor(method: string, url: string): boolean {
   }
   return isAbsoluteForm(url);
 }
-
-let lastOriginForm = '/';
 
 /** §3.2.2 absolute-form `scheme://authority[/path][?query]`, without userinfo (RFC 9110 §4.2.4). */
 function isAbsoluteForm(url: string): boolean {
