@@ -1,7 +1,7 @@
 // Byte-level mutations of valid requests: flips, insertions, deletions, duplications and
 // truncations at generated positions, plus raw noise with and without a plausible prefix.
 import fc from 'fast-check';
-import { pipeline } from './gen-valid.js';
+import { pipeline, request } from './gen-valid.js';
 import { INTERESTING } from './gen-malformed.js';
 import { join } from './segments.js';
 
@@ -43,6 +43,19 @@ export function mutate(text: string, m: Mutation): string {
 export const mutated: fc.Arbitrary<string> = fc
   .tuple(pipeline, fc.array(mutation, { minLength: 1, maxLength: 4 }))
   .map(([segs, ms]) => ms.reduce(mutate, join(segs)));
+
+/**
+ * One request sent two to five times in a row (the head parser/machine.ts remembers for
+ * onRepeatHead), one of the later copies maybe mutated.
+ */
+export const repeated: fc.Arbitrary<string> = fc
+  .tuple(request(), fc.integer({ min: 2, max: 5 }), fc.nat(), fc.option(mutation, { nil: null }))
+  .map(([segs, n, which, m]) => {
+    const one = join(segs);
+    const copies: string[] = new Array(n).fill(one);
+    if (m !== null) copies[1 + (which % (n - 1))] = mutate(one, m);
+    return copies.join('');
+  });
 
 const PREFIXES = ['', 'GET / HTTP/1.1\r\n', 'POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n', 'PUT /x HTTP/1.1\r\nContent-Length: 4\r\n', 'GET / HTTP/1.'];
 

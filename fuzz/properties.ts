@@ -7,7 +7,7 @@ import { diffTraces } from './compare.js';
 import { explainedBy } from './known-rules.js';
 import { pipeline } from './gen-valid.js';
 import { malformed } from './gen-malformed.js';
-import { mutated, noise } from './gen-mutate.js';
+import { mutated, noise, repeated } from './gen-mutate.js';
 import { join, toBuffer } from './segments.js';
 import { cutsFor, splitPlan } from './splits.js';
 import { llhttp, ours, type Subject } from './subjects.js';
@@ -156,6 +156,13 @@ export const PROPERTIES: PropertyEntry[] = [
   {
     name: 'diff-mutated', what: 'byte-mutated requests: same events and verdicts as llhttp', runs: 250_000,
     property: () => fc.property(mutated, (t) => differential(t)),
+  },
+  {
+    name: 'diff-repeated', what: 'a request repeated, one copy maybe mutated, in any pieces: same events and verdicts as llhttp', runs: 60_000,
+    property: () => fc.property(repeated, splitPlan, (t, plan) => {
+      differential(t);
+      splitInvariant(t, plan);
+    }),
   },
   {
     name: 'diff-noise', what: 'noise behind plausible prefixes: same verdicts as llhttp', runs: 60_000,

@@ -137,6 +137,15 @@ function scan(t: Uint8Array, buf: Buffer, p: number, end: number): number {
   return p;
 }
 
+/** The longest head remembered for onRepeatHead (a `GET /` from curl or wrk is 40–80 bytes). */
+export const REPEAT_MAX = 128;
+
+/** buf[p, p + n) equals kept[0, n). */
+function sameHead(buf: Buffer, p: number, kept: Uint8Array, n: number): boolean {
+  for (let k = 0; k < n; k++) if (buf[p + k] !== kept[k]) return false;
+  return true;
+}
+
 /** What a callback may answer: nothing / 0 to go on, 'pause' (or HPE_PAUSED) to pause. */
 export type CbResult = number | 'pause' | void;
 
@@ -170,6 +179,16 @@ export interface MachineCallbacks {
    * it; any other answer declines (nothing may have changed) and the byte states run.
    */
   onRequestLine?(buf: Buffer, us: number, ue: number): CbResult;
+  /**
+   * Optional, strict mode only: the head starting here is byte for byte the last head the
+   * fast paths read whole (request line, header lines and the CR LF that ends it, at most
+   * REPEAT_MAX bytes), whose onHeadersComplete() was the last one called and took it. It
+   * stands in for onRequestLine and the onHeaderLine calls: the machine is left as they would
+   * leave it, and onHeadersComplete() follows as usual. Answer 0 to take it; any other answer
+   * declines (nothing may have changed) and the head is read as usual. Without this callback
+   * no head is remembered.
+   */
+  onRepeatHead?(): CbResult;
   /** 0: go on; 1: the message has no body; 2: no body, and treat as upgrade; or 'pause'. */
   onHeadersComplete(): CbResult;
   onBody(buf: Buffer, start: number, end: number): CbResult;
@@ -251,6 +270,20 @@ export class RequestMachine {
   private proto = 0;
   /** A length past 2^53 - 1 being read (only to place the overflow error as llhttp does). */
   private big: bigint | null = null;
+  // The last head read whole by the fast paths (onRepeatHead): its bytes, and what reading it
+  // left in the machine. rLen 0: none (cleared when any other head starts, or its
+  // onHeadersComplete() did not take it).
+  private rLen = 0;
+  private readonly rBytes = new Uint8Array(REPEAT_MAX);
+  private rMethod = 0;
+  private rMinor = 0;
+  private rFlags = 0;
+  private rHeaderState = H_GENERAL;
+
+  /** The head being completed is the one remembered for onRepeatHead (its first or a repeat). */
+  get repeatable(): boolean {
+    return this.rLen !== 0;
+  }
 
   constructor(callbacks: MachineCallbacks, lenient = 0) {
     this.cb = callbacks;
@@ -263,7 +296,7 @@ export class RequestMachine {
     this.httpMinor = 0; this.flags = 0; this.contentLength = 0; this.upgrade = 0;
     this.finishState = FINISH_SAFE; this.state = S.START; this.headerState = H_GENERAL;
     this.initialMessageCompleted = 0; this.spanKind = SPAN_NONE; this.spanStart = 0;
-    this.tNode = 0; this.tIdx = 0; this.proto = 0; this.big = null;
+    this.tNode = 0; this.tIdx = 0; this.proto = 0; this.big = null; this.rLen = 0;
   }
 
   /** llhttp_resume(): continue after HPE_PAUSED (execute the rest from errorPos). */
@@ -491,6 +524,18 @@ export class RequestMachine {
     return p;
   }
 
+  /** Remember the head buf[p0, p) the fast paths just read whole, and the state it left. */
+  private remember(buf: Buffer, p0: number, p: number): void {
+    const kept = this.rBytes;
+    const n = p - p0;
+    for (let k = 0; k < n; k++) kept[k] = buf[p0 + k];
+    this.rLen = n;
+    this.rMethod = this.method;
+    this.rMinor = this.httpMinor;
+    this.rFlags = this.flags;
+    this.rHeaderState = this.headerState;
+  }
+
   /**
    * llhttp_execute() over buf[start, end). Returns 0 or the error number (see `error`,
    * `reason`, `errorPos`). After HPE_PAUSED, resume() and execute(buf, errorPos, end).
@@ -543,7 +588,32 @@ export class RequestMachine {
           this.spanStart = p;
           this.tNode = 0;
           this.tIdx = 0;
+          if (this.rLen !== 0) {
+            const rLen = this.rLen;
+            // The same head as the last one read whole: take the steps it took, at once.
+            // (Any other head, whichever way it is read, forgets it.)
+            this.rLen = 0;
+            if (lineFast && p + rLen <= end && this.flags === 0 && sameHead(buf, p, this.rBytes, rLen)) {
+              this.spanKind = SPAN_NONE;
+              this.pos = p + rLen;
+              r = cb.onRepeatHead!();
+              if (isOk(r)) {
+                this.rLen = rLen;
+                this.method = this.rMethod;
+                this.httpMajor = 1;
+                this.httpMinor = this.rMinor;
+                this.flags = this.rFlags;
+                this.headerState = this.rHeaderState;
+                p += rLen;
+                s = S.HEADERS_COMPLETE;
+                continue;
+              }
+              this.spanKind = SPAN_METHOD;
+            }
+          }
           if (lineFast && p + 16 < end) {
+            const p0 = p;
+            const clean = this.flags === 0;
             // Fast path for a whole "GET|POST /path[?query] HTTP/1.x" CR LF line: the states
             // from METHOD to REQ_HTTP_COMPLETE_CRLF would take exactly these steps. Anything
             // else (another method or target form, a fragment, extra spaces, a byte the URL
@@ -582,6 +652,7 @@ export class RequestMachine {
                     if (p + 1 < end && buf[p] === 13 && buf[p + 1] === 10) {
                       p += 2;
                       s = S.HEADERS_COMPLETE;
+                      if (clean && p - p0 <= REPEAT_MAX && cb.onRepeatHead !== undefined) this.remember(buf, p0, p);
                     }
                   }
                   continue;
@@ -1477,6 +1548,7 @@ export class RequestMachine {
             this.upgrade = 1;
             this.flags |= F.SKIPBODY;
           } else if (!isOk(r)) {
+            this.rLen = 0;
             if (isPause(r)) return this.pause(E.PAUSED, 'Paused by on_headers_complete', p, S.HEADERS_DONE);
             return this.fail(E.CB_HEADERS_COMPLETE, 'User callback error', p);
           }

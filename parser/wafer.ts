@@ -110,6 +110,13 @@ export class WaferParser implements RequestParser, MachineCallbacks {
    */
   private readonly last: string[] = new Array<string>(SHORT_ITEMS).fill('');
   private readonly lastBytes = new Uint8Array(SHORT_ITEMS * SHORT);
+  /**
+   * The target and fields of the head the machine remembers for onRepeatHead (a copy: the
+   * arrays handed out are the requests' own), and whether the head being read repeats it.
+   */
+  private repeatUrl = '';
+  private repeatRaw: string[] | null = null;
+  private repeat = false;
   /** Where the last rangeSlice() starts in the buffer. */
   private sliceStart = 0;
   private urlLength = 0;
@@ -275,6 +282,7 @@ export class WaferParser implements RequestParser, MachineCallbacks {
     this.fieldOpen = false;
     this.valueOpen = false;
     this.headDone = false;
+    this.repeat = false;
     this.chunkExtensionBytes = 0;
     return 0;
   }
@@ -293,6 +301,13 @@ export class WaferParser implements RequestParser, MachineCallbacks {
     this.headerBytes += ue - us;
     this.open(us, ue);
     this.urlLength = ue - us;
+    return 0;
+  }
+
+  /** The head repeats the one remembered: its strings again (nothing counted, as it passed). */
+  onRepeatHead(): CbResult {
+    if (this.repeatRaw === null || this.items !== 0 || this.headerBytes !== 0 || this.headDone) return 1;
+    this.repeat = true;
     return 0;
   }
 
@@ -419,6 +434,12 @@ export class WaferParser implements RequestParser, MachineCallbacks {
     const m = this.machine;
     this.headDone = true;
     this.headerBytes = 0;
+    if (this.repeat) {
+      // The same bytes as a head that passed these limits and was handed over: hand over the same.
+      this.repeat = false;
+      this.url = this.repeatUrl;
+      return this.handOver(m, (this.repeatRaw as string[]).slice());
+    }
     // Checked once the head is whole, as the llhttp backend does (both are bounded by
     // maxHeaderSize meanwhile).
     if (this.urlLength > this.maxUrlLength) {
@@ -430,6 +451,15 @@ export class WaferParser implements RequestParser, MachineCallbacks {
       return this.overflow('HPE_HEADER_OVERFLOW', 'Too many header fields');
     }
     const rawHeaders = this.strings();
+    if (m.repeatable) {
+      this.repeatUrl = this.url;
+      this.repeatRaw = rawHeaders.slice();
+    }
+    return this.handOver(m, rawHeaders);
+  }
+
+  /** The head to the sink. */
+  private handOver(m: RequestMachine, rawHeaders: string[]): CbResult {
     const flags = m.flags;
     const chunked = (flags & F.CHUNKED) !== 0;
     const head: RequestHead = {

@@ -16,6 +16,7 @@ const CI_RUNS: Record<string, number> = {
   'diff-valid': 6000,
   'diff-malformed': 12000,
   'diff-mutated': 10000,
+  'diff-repeated': 4000,
   'diff-noise': 5000,
   'diff-lenient': 4000,
   'diff-limits': 3000,

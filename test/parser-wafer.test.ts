@@ -170,6 +170,70 @@ t.test('common field names keep the spelling they were sent in', async (t) => {
   t.strictSame(w.seen, l.seen);
 });
 
+t.test('a head that repeats the last one byte for byte is read as that one was, and no other is', async (t) => {
+  // parser/machine.ts remembers the last head its fast paths read whole (onRepeatHead) and
+  // takes the same steps again when the next message starts with the same bytes. Every
+  // one-byte change of the head, at every position, to bytes of every kind, must give
+  // llhttp's verdict and heads, as must the remembered head cut at every chunk size, mixed
+  // with heads read the slow way, and heads whose flags decide keep-alive.
+  const base = 'GET /a?b=1 HTTP/1.1\r\nHost: 127.0.0.1:4300\r\nConnection: keep-alive\r\nX: y z\r\n\r\n';
+  const agree = (wire: string, size: number, what: string): boolean => {
+    const buf = bin(wire);
+    const w = collect(createWaferParser);
+    const l = collect(createLlhttpParser);
+    const wr = feed(w.parser, buf, size);
+    const lr = feed(l.parser, buf, size);
+    const same = JSON.stringify(w.seen) === JSON.stringify(l.seen) && String(w.parser.error?.code) === String(l.parser.error?.code) &&
+      w.parser.error?.offset === l.parser.error?.offset && wr.consumed === lr.consumed;
+    if (!same) t.fail(`${what}: ${JSON.stringify(w.seen.heads.map((h) => [h.url, h.rawHeaders, h.keepAlive]))} ${w.parser.error?.code} vs ${JSON.stringify(l.seen.heads.map((h) => [h.url, h.rawHeaders, h.keepAlive]))} ${l.parser.error?.code}`);
+    return same;
+  };
+  let cases = 0;
+  for (let at = 0; at < base.length; at++) {
+    for (const c of [base.charCodeAt(at) + 1, 0x00, 0x20, 0x09, 0x0d, 0x0a, 0x3a, 0x80, 0x7f]) {
+      const changed = base.slice(0, at) + String.fromCharCode(c & 0xff) + base.slice(at + 1);
+      cases++;
+      if (!agree(base + base + changed + base + base, 1 << 20, `byte ${at} as ${c}`)) return;
+    }
+  }
+  for (const cut of [base.slice(0, -1), base.slice(0, -2), base + '\r\n']) {
+    cases++;
+    if (!agree(base + base + cut + base, 1 << 20, JSON.stringify(cut))) return;
+  }
+  const slow = 'GET /a?b=1 HTTP/1.1\r\nHost:  127.0.0.1:4300 \r\nConnection: keep-alive\r\nX: y z\r\n\r\n';
+  const wires = [base.repeat(4), base + slow + base + base, base + base + 'POST /a?b=1 HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc' + base + base];
+  for (const wire of wires) {
+    for (let size = 1; size <= wire.length; size++) {
+      cases++;
+      if (!agree(wire, size, `${JSON.stringify(wire)} in pieces of ${size}`)) return;
+    }
+  }
+  const close = 'GET / HTTP/1.1\r\nConnection: close\r\n\r\n';
+  const ten = 'GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n';
+  const tenClose = 'GET / HTTP/1.0\r\nHost: h\r\n\r\n';
+  for (const wire of [ten + ten + ten + close + close, ten + ten + tenClose + tenClose, close + close]) {
+    cases++;
+    if (!agree(wire, 1 << 20, JSON.stringify(wire))) return;
+  }
+  const w = collect(createWaferParser);
+  w.parser.execute(bin(ten + ten + ten + tenClose));
+  t.strictSame(w.seen.heads.map((h) => h.keepAlive), [true, true, true, false], 'keep-alive as each head says');
+  t.ok(cases > 1500, `${cases} cases agree with llhttp`);
+});
+
+t.test('a repeated head hands each request its own rawHeaders', async (t) => {
+  const { parser, seen } = collect(createWaferParser);
+  const head = 'GET /r HTTP/1.1\r\nHost: h\r\nAccept: */*\r\n\r\n';
+  parser.execute(bin(head + head));
+  seen.heads[0].rawHeaders.push('X-Added', '1');
+  seen.heads[1].rawHeaders[1] = 'changed';
+  parser.execute(bin(head));
+  t.equal(seen.heads.length, 3);
+  t.not(seen.heads[1].rawHeaders, seen.heads[0].rawHeaders);
+  t.strictSame(seen.heads[2].rawHeaders, ['Host', 'h', 'Accept', '*/*'], 'what earlier requests did to theirs does not show');
+  t.equal(seen.heads[2].url, '/r');
+});
+
 t.test('16 pipelined GETs in one buffer give 16 heads and 16 completions', async (t) => {
   const one = 'GET /p HTTP/1.1\r\nHost: h\r\n\r\n';
   const { parser, seen } = collect(createWaferParser);

@@ -14,6 +14,29 @@ forEachServerKind(t, 'answers pipelined requests in order, in one write per arri
   t.same(responsesOf(r).map((x) => x.body), Array.from({ length: 16 }, (_, i) => `/${i}:`));
 });
 
+forEachServerKind(t, 'identical pipelined requests each get their own request, headers and answer', async (t, kind) => {
+  // Repeated heads are not parsed again (parser/machine.ts onRepeatHead): every request must
+  // still carry its own rawHeaders and headers, whatever a handler did to an earlier one's,
+  // and a head that differs in one byte, or breaks the rules, is read as itself.
+  const server = await startServer(t, kind, (req, res) => {
+    const seen = `${req.method} ${req.url} ${JSON.stringify(req.rawHeaders)} ${req.headers['x-n']}`;
+    req.rawHeaders.push('X-Handler', 'was here');
+    req.rawHeaders[1] = 'mutated';
+    (req.headers as Record<string, string>)['x-n'] = 'mutated';
+    res.end(seen);
+  });
+  const same = 'GET /same?q=1 HTTP/1.1\r\nHost: h\r\nX-N: 1\r\n\r\n';
+  const other = 'GET /same?q=2 HTTP/1.1\r\nHost: h\r\nX-N: 1\r\n\r\n';
+  const r = await raw(server.port, same.repeat(8) + other + same.repeat(3), { responses: 12 });
+  const expect = (q: string) => `GET /same?q=${q} ["Host","h","X-N","1"] 1`;
+  t.same(responsesOf(r).map((x) => x.body), [...Array(8).fill(expect('1')), expect('2'), ...Array(3).fill(expect('1'))]);
+  const bad = 'GET /same?q=1 HTTP/1.1\r\nHost: h\r\nX-N: 1\r\n\n';
+  const b = await raw(server.port, same + same + bad + same, { responses: 3 });
+  const answers = responsesOf(b);
+  t.same(answers.map((x) => x.status), [200, 200, 400], 'a broken copy of the head is refused');
+  t.match(answers[2].headers.connection, /^close$/i, 'and the connection closes');
+});
+
 forEachServerKind(t, 'keeps request order when async handlers finish out of order', async (t, kind) => {
   const server = await startServer(t, kind, async (req, res) => {
     const delay = Number(req.path.slice(1));
