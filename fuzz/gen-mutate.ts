@@ -45,11 +45,11 @@ export const mutated: fc.Arbitrary<string> = fc
   .map(([segs, ms]) => ms.reduce(mutate, join(segs)));
 
 /**
- * One request sent two to five times in a row (the head parser/machine.ts remembers for
+ * One request sent two to six times in a row (the head parser/machine.ts remembers for
  * onRepeatHead), one of the later copies maybe mutated.
  */
 export const repeated: fc.Arbitrary<string> = fc
-  .tuple(request(), fc.integer({ min: 2, max: 5 }), fc.nat(), fc.option(mutation, { nil: null }))
+  .tuple(request(), fc.integer({ min: 2, max: 6 }), fc.nat(), fc.option(mutation, { nil: null }))
   .map(([segs, n, which, m]) => {
     const one = join(segs);
     const copies: string[] = new Array(n).fill(one);

@@ -140,9 +140,9 @@ function scan(t: Uint8Array, buf: Buffer, p: number, end: number): number {
 /** The longest head remembered for onRepeatHead (a `GET /` from curl or wrk is 40–80 bytes). */
 export const REPEAT_MAX = 128;
 
-/** buf[p, p + n) equals kept[0, n). */
-function sameHead(buf: Buffer, p: number, kept: Uint8Array, n: number): boolean {
-  for (let k = 0; k < n; k++) if (buf[p + k] !== kept[k]) return false;
+/** buf[p, p + n) equals kept[at, at + n). */
+function sameHead(buf: Buffer, p: number, kept: Buffer, at: number, n: number): boolean {
+  for (let k = 0; k < n; k++) if (buf[p + k] !== kept[at + k]) return false;
   return true;
 }
 
@@ -272,9 +272,14 @@ export class RequestMachine {
   private big: bigint | null = null;
   // The last head read whole by the fast paths (onRepeatHead): its bytes, and what reading it
   // left in the machine. rLen 0: none (cleared when any other head starts, or its
-  // onHeadersComplete() did not take it).
+  // onHeadersComplete() did not take it). While execute() runs, the head is compared where it
+  // lies in the buffer (rFrom); only the one remembered last is copied out, as execute() returns.
   private rLen = 0;
-  private readonly rBytes = new Uint8Array(REPEAT_MAX);
+  private rFrom = -1;
+  /** Heads that differed from the one remembered, lately (1, 3, 7 … 63), and heads to let pass before remembering one again. */
+  private rMiss = 0;
+  private rWait = 0;
+  private readonly rBytes = Buffer.alloc(REPEAT_MAX);
   private rMethod = 0;
   private rMinor = 0;
   private rFlags = 0;
@@ -296,7 +301,13 @@ export class RequestMachine {
     this.httpMinor = 0; this.flags = 0; this.contentLength = 0; this.upgrade = 0;
     this.finishState = FINISH_SAFE; this.state = S.START; this.headerState = H_GENERAL;
     this.initialMessageCompleted = 0; this.spanKind = SPAN_NONE; this.spanStart = 0;
-    this.tNode = 0; this.tIdx = 0; this.proto = 0; this.big = null; this.rLen = 0;
+    this.tNode = 0; this.tIdx = 0; this.proto = 0; this.big = null;
+    // The remembered head stays (it depends only on bytes read from START, where this leaves
+    // the machine), unless it still lies in a buffer being executed.
+    if (this.rFrom >= 0) {
+      this.rLen = 0;
+      this.rFrom = -1;
+    }
   }
 
   /** llhttp_resume(): continue after HPE_PAUSED (execute the rest from errorPos). */
@@ -525,11 +536,9 @@ export class RequestMachine {
   }
 
   /** Remember the head buf[p0, p) the fast paths just read whole, and the state it left. */
-  private remember(buf: Buffer, p0: number, p: number): void {
-    const kept = this.rBytes;
-    const n = p - p0;
-    for (let k = 0; k < n; k++) kept[k] = buf[p0 + k];
-    this.rLen = n;
+  private remember(p0: number, p: number): void {
+    this.rFrom = p0;
+    this.rLen = p - p0;
     this.rMethod = this.method;
     this.rMinor = this.httpMinor;
     this.rFlags = this.flags;
@@ -541,6 +550,24 @@ export class RequestMachine {
    * `reason`, `errorPos`). After HPE_PAUSED, resume() and execute(buf, errorPos, end).
    */
   execute(buf: Buffer, start = 0, end = buf.length): number {
+    if (this.rFrom >= 0) {
+      // A callback threw out of the last run, and the head it remembered lay in that buffer.
+      this.rFrom = -1;
+      this.rLen = 0;
+    }
+    const code = this.run(buf, start, end);
+    const from = this.rFrom;
+    if (from >= 0) {
+      // The remembered head must not outlive the buffer it lies in: copy it out.
+      this.rFrom = -1;
+      const kept = this.rBytes;
+      const n = this.rLen;
+      for (let k = 0; k < n; k++) kept[k] = buf[from + k];
+    }
+    return code;
+  }
+
+  private run(buf: Buffer, start: number, end: number): number {
     if (this.error !== 0) return this.error;
     if (this.spanKind !== SPAN_NONE) this.spanStart = start;
     const cb = this.cb;
@@ -588,12 +615,21 @@ export class RequestMachine {
           this.spanStart = p;
           this.tNode = 0;
           this.tIdx = 0;
-          if (this.rLen !== 0) {
+          repeat: if (this.rLen !== 0) {
             const rLen = this.rLen;
             // The same head as the last one read whole: take the steps it took, at once.
             // (Any other head, whichever way it is read, forgets it.)
             this.rLen = 0;
-            if (lineFast && p + rLen <= end && this.flags === 0 && sameHead(buf, p, this.rBytes, rLen)) {
+            const from = this.rFrom;
+            if (lineFast && p + rLen <= end && this.flags === 0) {
+              if (from < 0 ? !sameHead(buf, p, this.rBytes, 0, rLen) : !sameHead(buf, p, buf, from, rLen)) {
+                // Another head: while heads keep changing, remember one less and less often
+                // (up to one in 64), so traffic that never repeats pays almost nothing.
+                const miss = this.rMiss;
+                this.rMiss = this.rWait = miss >= 32 ? 63 : miss * 2 + 1;
+                break repeat;
+              }
+              this.rMiss = 0;
               this.spanKind = SPAN_NONE;
               this.pos = p + rLen;
               r = cb.onRepeatHead!();
@@ -652,7 +688,10 @@ export class RequestMachine {
                     if (p + 1 < end && buf[p] === 13 && buf[p + 1] === 10) {
                       p += 2;
                       s = S.HEADERS_COMPLETE;
-                      if (clean && p - p0 <= REPEAT_MAX && cb.onRepeatHead !== undefined) this.remember(buf, p0, p);
+                      if (clean && p - p0 <= REPEAT_MAX && cb.onRepeatHead !== undefined) {
+                        if (this.rWait === 0) this.remember(p0, p);
+                        else this.rWait--;
+                      }
                     }
                   }
                   continue;

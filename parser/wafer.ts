@@ -112,10 +112,13 @@ export class WaferParser implements RequestParser, MachineCallbacks {
   private readonly lastBytes = new Uint8Array(SHORT_ITEMS * SHORT);
   /**
    * The target and fields of the head the machine remembers for onRepeatHead (a copy: the
-   * arrays handed out are the requests' own), and whether the head being read repeats it.
+   * arrays handed out are the requests' own), kept once the head has come twice in a row
+   * (`again`: the machine found it repeated before they were kept); whether the head being
+   * read is a repeat.
    */
   private repeatUrl = '';
   private repeatRaw: string[] | null = null;
+  private again = false;
   private repeat = false;
   /** Where the last rangeSlice() starts in the buffer. */
   private sliceStart = 0;
@@ -283,6 +286,7 @@ export class WaferParser implements RequestParser, MachineCallbacks {
     this.valueOpen = false;
     this.headDone = false;
     this.repeat = false;
+    this.again = false;
     this.chunkExtensionBytes = 0;
     return 0;
   }
@@ -306,7 +310,12 @@ export class WaferParser implements RequestParser, MachineCallbacks {
 
   /** The head repeats the one remembered: its strings again (nothing counted, as it passed). */
   onRepeatHead(): CbResult {
-    if (this.repeatRaw === null || this.items !== 0 || this.headerBytes !== 0 || this.headDone) return 1;
+    if (this.items !== 0 || this.headerBytes !== 0 || this.headDone) return 1;
+    if (this.repeatRaw === null) {
+      // Read it again (and keep its strings this time).
+      this.again = true;
+      return 1;
+    }
     this.repeat = true;
     return 0;
   }
@@ -452,8 +461,9 @@ export class WaferParser implements RequestParser, MachineCallbacks {
     }
     const rawHeaders = this.strings();
     if (m.repeatable) {
+      // The machine remembers this head now: its strings, when it has come twice in a row.
       this.repeatUrl = this.url;
-      this.repeatRaw = rawHeaders.slice();
+      this.repeatRaw = this.again ? rawHeaders.slice() : null;
     }
     return this.handOver(m, rawHeaders);
   }
