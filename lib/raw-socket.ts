@@ -50,7 +50,12 @@ export interface RawOwner {
  * the peer sent FIN (after net has seen it too).
  */
 export interface RawReader<T> {
-  read(owner: T, chunk: Buffer): void;
+  /**
+   * Returns where the handle's next read should land: null for the shared buffer, or a
+   * Buffer of the owner's, which must then take exactly the bytes read into it (the rest of a
+   * request body of known length: the kernel copies it straight into the body).
+   */
+  read(owner: T, chunk: Buffer): Buffer | null;
   end(owner: T): void;
 }
 
@@ -91,7 +96,11 @@ const UV_EOF = -4095;
 // One property per handle (memory per idle connection): its owner. The reader is the loop's,
 // and net's onread is one function for every socket, both kept here.
 const kOwner = Symbol('wafer.rawOwner');
-type Hooked = RawHandle & { [kOwner]: unknown };
+// Set only on a handle whose reads were sent elsewhere than READ_BUFFER: the Buffer libuv reads
+// into now. libuv keeps just a pointer to it, so the handle keeps the Buffer alive here until a
+// read has landed in it and the next target is given.
+const kTarget = Symbol('wafer.readTarget');
+type Hooked = RawHandle & { [kOwner]: unknown; [kTarget]?: Buffer | null };
 let reader: RawReader<unknown> | null = null;
 let netOnread: RawHandle['onread'] | null = null;
 
@@ -115,9 +124,22 @@ function onRead(this: Hooked, ab: ArrayBuffer | undefined): unknown {
   const state = (binding as Binding).state;
   const n = state[(binding as Binding).kReadBytesOrError];
   if (n > 0) {
-    // Into the shared buffer (ab undefined), or a buffer Node allocated for this read.
-    const chunk = ab === undefined ? READ_BUFFER.subarray(0, n) : Buffer.from(ab, state[(binding as Binding).kArrayBufferOffset], n);
-    (reader as RawReader<unknown>).read(this[kOwner], chunk);
+    // Into the shared buffer or the owner's target (ab undefined), or a buffer Node allocated
+    // for this read.
+    const target = this[kTarget];
+    const chunk = ab !== undefined ? Buffer.from(ab, state[(binding as Binding).kArrayBufferOffset], n)
+      : (target === undefined || target === null ? READ_BUFFER : target).subarray(0, n);
+    const next = (reader as RawReader<unknown>).read(this[kOwner], chunk);
+    // What onread returns becomes the buffer of the next read (node's CustomBufferJSListener);
+    // undefined keeps the current one.
+    if (next !== null) {
+      this[kTarget] = next;
+      return next;
+    }
+    if (target !== undefined && target !== null) {
+      this[kTarget] = null;
+      return READ_BUFFER;
+    }
     return undefined;
   }
   if (n === 0) return undefined;

@@ -22,8 +22,14 @@ function onData(this: Socket, chunk: Buffer): void {
   arrival(connectionOf(this), chunk);
 }
 
+/** A read of the raw handle; the next one lands where the connection says (a body's rest). */
+function handleArrival(conn: Connection, chunk: Buffer): Buffer | null {
+  arrival(conn, chunk);
+  return conn.readTarget();
+}
+
 const handleReader: RawReader<Connection> = {
-  read: arrival,
+  read: handleArrival,
   end: (conn) => conn.onEnd(),
 };
 
