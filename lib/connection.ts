@@ -329,10 +329,7 @@ export class Connection implements RequestSink, ResponseSink, BodySource, RawOwn
       // A declared length (already checked against maxBodySize in onHead) is allocated once:
       // no regrowth copies. allocUnsafe leaves the pages untouched, so memory is committed
       // only as bytes arrive. A chunked body grows by doubling.
-      const cap = this.bodyExpected >= need ? this.bodyExpected : growCapacity(this.body.length, need, max);
-      const grown = Buffer.allocUnsafe(cap);
-      this.body.copy(grown, 0, 0, this.bodyLength);
-      this.body = grown;
+      this.reserveBody(this.bodyExpected >= need ? this.bodyExpected : growCapacity(this.body.length, need, max));
     }
     // (Read straight into place by the handle: nothing to copy.)
     if (chunk.buffer !== this.body.buffer || chunk.byteOffset !== this.body.byteOffset + this.bodyLength) chunk.copy(this.body, this.bodyLength);
@@ -350,12 +347,15 @@ export class Connection implements RequestSink, ResponseSink, BodySource, RawOwn
     const expected = this.bodyExpected;
     if (this.reading === null || expected - this.bodyLength < DIRECT_BODY || this.held !== null ||
       (this.flags & (Bit.Closing | Bit.Discarding | Bit.Closed | Bit.PausedByUs)) !== 0 || this.core.streamBody) return null;
-    if (this.body.length < expected) {
-      const body = Buffer.allocUnsafe(expected);
-      this.body.copy(body, 0, 0, this.bodyLength);
-      this.body = body;
-    }
+    if (this.body.length < expected) this.reserveBody(expected);
     return this.body.subarray(this.bodyLength, expected);
+  }
+
+  /** A body Buffer of `cap` bytes (a size already checked against maxBodySize), keeping what came so far. */
+  private reserveBody(cap: number): void {
+    const grown = Buffer.allocUnsafe(cap);
+    this.body.copy(grown, 0, 0, this.bodyLength);
+    this.body = grown;
   }
 
   onMessageComplete(): void {
