@@ -1,6 +1,6 @@
 // wafer behind a real nginx (Debian's nginx-light, installed by .ci/run): GET, POST, chunked
 // uploads with and without request buffering, upstream keep-alive, and a restart of wafer
-// processes one at a time with zero 502s. The config is the one the README shows.
+// processes one at a time with zero 502s. The config is the one docs/deployment.md shows.
 import t from 'tap';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -19,7 +19,7 @@ function findNginx(): string | undefined {
   return which.status === 0 && which.stdout.trim() !== '' ? which.stdout.trim() : undefined;
 }
 
-/** The deployment config from the README, with every path inside `dir`. */
+/** The deployment config from docs/deployment.md, with every path inside `dir`. */
 function nginxConfig(dir: string, port: number, upstreams: number[]): string {
   return `daemon off;
 master_process off;
