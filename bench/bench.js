@@ -43,7 +43,7 @@ const opt = {
   warmup: Number(flags.warmup ?? (quick ? 1 : 3)),
   rate: Number(flags.rate ?? 5000),
   // Tail latency on a machine whose speed swings from second to second: several shorter runs
-  // per server, interleaved, and the run with the median p99 reported (see README Benchmarks).
+  // per server, interleaved, and the run with the median p99 reported (see docs/benchmarks.md).
   latencyRounds: Number(flags['latency-rounds'] ?? (quick ? 1 : 3)),
   latencySeconds: quick ? 5 : 6,
   latencyWarmup: 2,

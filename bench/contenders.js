@@ -16,7 +16,7 @@ export const SCENARIOS = [
   { id: 'hello', title: 'keep-alive hello world', connections: 50, script: null, body: false },
   { id: 'pipeline', title: '16-deep pipelining', connections: 50, script: 'pipeline.lua', body: false },
   { id: 'echo', title: '4 KB JSON POST echoed', connections: 50, script: 'echo.lua', path: '/echo', body: true },
-  // The same document parsed and serialised back: mostly V8's JSON.parse/stringify (see README).
+  // The same document parsed and serialised back: mostly V8's JSON.parse/stringify (see docs/benchmarks.md).
   { id: 'json', title: '4 KB JSON POST parsed + re-serialised', connections: 50, script: 'echo.lua', path: '/json', body: true },
   { id: 'upload', title: '1 MiB upload', connections: 8, script: 'upload.lua', body: true },
 ];

@@ -11,7 +11,7 @@
 //   SAMPLE_MS=10 ROUNDS=61 npm run bench:parser            # shorter samples, more rounds
 //
 // It runs as tsc compiles it (bench/tsconfig.parser.json → .bench-build/), in plain node: what
-// ships is what is timed (README "Parser benchmark").
+// ships is what is timed (docs/parser.md, "Parser benchmark").
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { CONTESTANTS, SETS, Tally, type BenchSet, type Contestant } from './parser-sets.js';

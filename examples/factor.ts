@@ -1,7 +1,7 @@
 // WAFer's example, kept: a form asking for N, then the divisors of N. N is bounded so one
 // request cannot burn the CPU: up to 10^10, trial division stops at sqrt(N) ≤ 10^5 (about
 // 33,000 candidates), a millisecond or two at worst (a prime near the bound; measured in
-// README). Anything else — 0, a sign, a fraction, an exponent, a bigger number — is a 400
+// docs/helpers.md). Anything else — 0, a sign, a fraction, an exponent, a bigger number — is a 400
 // with the form again.
 //
 // Alone: `npx wafer examples/factor` (GET / redirects to /factor).
