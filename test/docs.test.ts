@@ -203,6 +203,50 @@ for (const file of DOCS) {
   for (const block of split(readFileSync(file, 'utf8')).blocks) if (block.lang === 'js') samples.push({ file, block });
 }
 
+interface Check { got: unknown; expected: unknown; message: string }
+
+/** Start one sample, ask it its requests, stop it: what came back, to be asserted by the caller. */
+async function runSample(n: number, block: Block, dir: string): Promise<Check[]> {
+  const checks: Check[] = [];
+  const port = await freePort();
+  const code = block.code.replace(/\b4242\b/g, String(port));
+  const path = join(dir, `sample-${n}.mjs`);
+  writeFileSync(path, code);
+  const serves = /\blisten\(/.test(code);
+  const handlerModule = !serves && /^export default\b/m.test(code);
+  const args = handlerModule ? [CLI, path] : [path];
+  const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (c: Buffer) => { stderr += c; });
+  child.stdout.resume();
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  try {
+    if (!serves && !handlerModule) {
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      const status = await exited;
+      clearTimeout(timer);
+      checks.push({ got: status, expected: 0, message: `exits 0 ${stderr}` });
+      return checks;
+    }
+    await waitForPort(port, child, 15_000).catch((err: Error) => { throw new Error(`${err.message}\n${stderr}`); });
+    const list = asks(block.code);
+    if (list.length === 0) {
+      const r = await send(port, { method: 'GET', path: '/', headers: {}, status: false, expected: '', text: 'GET /' });
+      checks.push({ got: r.status >= 200 && r.status < 500, expected: true, message: `GET / answered ${r.status}` });
+    }
+    for (const ask of list) {
+      const r = await send(port, ask);
+      checks.push({ got: ask.status ? `${r.status} ${r.body.trim()}` : r.body.trim(), expected: ask.expected, message: ask.text });
+    }
+    return checks;
+  } finally {
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    await exited;
+    clearTimeout(timer);
+  }
+}
+
 t.test('every ```js sample in README.md and docs/ runs', async (t) => {
   await ensureBuilt();
   t.ok(samples.length >= 10, `${samples.length} samples`);
@@ -213,46 +257,22 @@ t.test('every ```js sample in README.md and docs/ runs', async (t) => {
   const dir = mkdtempSync(join(ROOT, '.docs-samples-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
 
-  for (const [n, { file, block }] of samples.entries()) {
-    const name = `${rel(file)}:${block.line}`;
-    await t.test(name, async (t) => {
-      const port = await freePort();
-      const code = block.code.replace(/\b4242\b/g, String(port));
-      const path = join(dir, `sample-${n}.mjs`);
-      writeFileSync(path, code);
-      const serves = /\blisten\(/.test(code);
-      const handlerModule = !serves && /^export default\b/m.test(code);
-      const args = handlerModule ? [CLI, path] : [path];
-      const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stderr = '';
-      child.stderr.on('data', (c: Buffer) => { stderr += c; });
-      child.stdout.resume();
-      const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-      try {
-        if (!serves && !handlerModule) {
-          const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-          const status = await exited;
-          clearTimeout(timer);
-          t.equal(status, 0, `exits 0 ${stderr}`);
-          return;
-        }
-        await waitForPort(port, child, 10_000).catch((err: Error) => { throw new Error(`${err.message}\n${stderr}`); });
-        const list = asks(block.code);
-        if (list.length === 0) {
-          const r = await send(port, { method: 'GET', path: '/', headers: {}, status: false, expected: '', text: 'GET /' });
-          t.ok(r.status >= 200 && r.status < 500, `GET / answered ${r.status}`);
-        }
-        for (const ask of list) {
-          const r = await send(port, ask);
-          const got = ask.status ? `${r.status} ${r.body.trim()}` : r.body.trim();
-          t.equal(got, ask.expected, ask.text);
-        }
-      } finally {
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-        await exited;
-        clearTimeout(timer);
-      }
+  // A few at a time: each is a node process that mostly waits for its start-up.
+  const results: (Check[] | Error)[] = new Array(samples.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < samples.length) {
+      const n = next++;
+      results[n] = await runSample(n, samples[n]!.block, dir).catch((err: Error) => err);
+    }
+  };
+  await Promise.all([worker(), worker(), worker()]);
+
+  samples.forEach(({ file, block }, n) => {
+    t.test(`${rel(file)}:${block.line}`, async (t) => {
+      const r = results[n]!;
+      if (r instanceof Error) return void t.fail(r.message);
+      for (const c of r) t.same(c.got, c.expected, c.message);
     });
-  }
+  });
 });
