@@ -37,8 +37,11 @@ export function connectionOf(socket: Socket): Connection {
 }
 
 const CONTINUE = 'HTTP/1.1 100 Continue\r\n\r\n';
-/** Seconds a client refused for the body budget is told to wait (as for maxConns, lib/server.ts). */
-const RETRY_AFTER = '1';
+/**
+ * Seconds a client turned away for a passing shortage (maxConns, maxBodyBytes) is told to wait
+ * before trying again (Retry-After, RFC 9110 §10.2.3).
+ */
+export const RETRY_AFTER = 1;
 /**
  * Heads are parsed in slices of this many bytes, so that a pause (maxPipeline reached, output
  * backlog) takes effect inside one arrival: 64 KiB of tiny pipelined requests must not all be

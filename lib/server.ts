@@ -7,7 +7,7 @@ import { Lenient, type ParserKind, type ParserOptions } from '../parser/types.js
 import { edge } from '../loop/edge.js';
 import { poll } from '../loop/poll.js';
 import type { LoopStrategy } from '../loop/types.js';
-import { Connection, Phase, connectionOf } from './connection.js';
+import { Connection, Phase, RETRY_AFTER, connectionOf } from './connection.js';
 import { ParserPool } from './parser-pool.js';
 import { dateLine } from './date.js';
 import { DEFAULT_LIMITS, isSize, resolveLimits, type Limits } from './limits.js';
@@ -38,7 +38,7 @@ export const DEFAULT_OPTIONS = {
    */
   lingerTimeout: 2_000,
   /** Seconds a refused client is told to wait (Retry-After, RFC 9110 §10.2.3). */
-  retryAfter: 1,
+  retryAfter: RETRY_AFTER,
 } as const;
 
 /** What a Connection needs from its server. */

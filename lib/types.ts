@@ -101,7 +101,8 @@ export interface ServerOptions extends Partial<Limits> {
    * ms a handler has, from the complete request, to send its response's head; past it the
    * client gets `503` + `Connection: close`, `req.signal` aborts, and the connection (and its
    * maxConns slot) is freed once the answer is out. A response whose head has been sent
-   * (streaming) is no longer timed by it. Default 120000 (120 s); 0 = off.
+   * (streaming) is no longer timed by it. Checked by the server's coarse sweep: the 503 comes
+   * after handlerTimeout, and before about 1.5× it. Default 120000 (120 s); 0 = off.
    */
   handlerTimeout?: number;
   /**
