@@ -303,6 +303,11 @@ export class Connection implements RequestSink, ResponseSink, BodySource, RawOwn
     const invalid = validateHead(head);
     if (invalid !== 0) return this.fail(invalid);
     if (!core.streamBody && head.contentLength > core.limits.maxBodySize) return this.fail(413);
+    // A declared body that cannot fit in the budget now is refused before any of it is sent
+    // (before a 100 Continue); reserveBody() reserves it when its first bytes arrive.
+    if (!core.streamBody && head.contentLength > 0 && core.counters.bodyBytes + head.contentLength > core.limits.maxBodyBytes) {
+      return this.overBudget();
+    }
     if (expect !== undefined) {
       // RFC 9110 §10.1.1: 100-continue is the only expectation defined; others get 417.
       if (expect.trim().toLowerCase() !== '100-continue') return this.fail(417);
@@ -335,8 +340,7 @@ export class Connection implements RequestSink, ResponseSink, BodySource, RawOwn
       // no regrowth copies. allocUnsafe leaves the pages untouched, so memory is committed
       // only as bytes arrive. A chunked body grows by doubling.
       if (!this.reserveBody(this.bodyExpected >= need ? this.bodyExpected : growCapacity(this.body.length, need, max))) {
-        this.core.counters.bodyBudgetRejected++;
-        return this.fail(503);
+        return this.overBudget();
       }
     }
     // (Read straight into place by the handle: nothing to copy.)
@@ -373,6 +377,12 @@ export class Connection implements RequestSink, ResponseSink, BodySource, RawOwn
     this.body.copy(grown, 0, 0, this.bodyLength);
     this.body = grown;
     return true;
+  }
+
+  /** The server-wide body budget (maxBodyBytes) cannot take this body: 503 + Retry-After. */
+  private overBudget(): void {
+    this.core.counters.bodyBudgetRejected++;
+    this.fail(503);
   }
 
   /** The body being read is dropped: its buffer's bytes go back to the budget. */

@@ -48,7 +48,10 @@ forEachServerKind(t, 'a body past the server-wide budget gets 503 + Retry-After;
     t.equal(res?.headers.connection, 'close');
     t.ok(r.closed);
   }
-  t.equal(server.stats().bodyBudgetRejected, 2);
+  // A declared body that cannot fit is refused at its head: no 100 Continue, no body sent.
+  const expect = await raw(server.port, 'POST / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 40960\r\n\r\n', { quietMs: 1000 });
+  t.same(responsesOf(expect, true).map((x) => x.status), [503], 'a 503 instead of 100 Continue');
+  t.equal(server.stats().bodyBudgetRejected, 3);
   t.equal(server.stats().parseErrors, 0, 'not counted as bad input');
   t.ok(await until(() => server.stats().bodyBytes === 40 * KiB), "the refused bodies' bytes returned");
   // A body that fits beside it is accepted.
@@ -62,6 +65,32 @@ forEachServerKind(t, 'a body past the server-wide budget gets 503 + Retry-After;
   t.equal(responsesOf(again)[0]?.status, 200);
   t.equal(responsesOf(again)[0]?.body, String(40 * KiB));
   t.equal(server.stats().bodyBytes, 0);
+});
+
+forEachServerKind(t, 'two declared bodies that each fit at their head: the one whose bytes come second gets the 503', async (t, kind) => {
+  const { held, handler } = holding();
+  const server = await startServer(t, kind, handler, { maxBodyBytes: BUDGET, maxBodySize: BUDGET });
+  const head = `POST /hold HTTP/1.1\r\nHost: x\r\nContent-Length: ${40 * KiB}\r\n\r\n`;
+  const first = await connect(server.port);
+  const second = await connect(server.port);
+  t.teardown(() => {
+    first.destroy();
+    second.destroy();
+  });
+  let secondText = '';
+  second.on('data', (d) => (secondText += d.toString('latin1')));
+  second.on('error', () => {});
+  first.write(head);
+  second.write(head);
+  await sleep(50);
+  first.write('b'.repeat(40 * KiB));
+  t.ok(await until(() => held.length === 1), 'the first body reached its handler');
+  second.write('b'.repeat(40 * KiB));
+  t.ok(await until(() => secondText.includes('\r\n\r\n')), 'the second was answered');
+  t.equal(responsesOf({ text: secondText, closed: true, reset: false })[0]?.status, 503);
+  t.equal(held.length, 1, 'its handler never ran');
+  t.equal(server.stats().bodyBudgetRejected, 1);
+  held[0].end('ok');
 });
 
 forEachServerKind(t, 'the budget returns when the client of an unanswered body goes away', async (t, kind) => {
