@@ -123,8 +123,8 @@ export interface ServerStats {
   /** Connections turned away with 503 because `maxConns` were open. */
   refused: number;
   /**
-   * Refused connections open now: each is closed within 2 s of its accept whatever it sends.
-   * At most `maxConns` of them at once; past that, refused connections are closed at once, unanswered.
+   * Refused connections open now (answered 503, not yet closed): each is closed at the latest
+   * 2 s after its accept, whatever it sends, so they number at most the refusals of the last 2 s.
    */
   refusing: number;
   /** Request heads received. */
