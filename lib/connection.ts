@@ -38,6 +38,11 @@ export function connectionOf(socket: Socket): Connection {
 
 const CONTINUE = 'HTTP/1.1 100 Continue\r\n\r\n';
 /**
+ * Seconds a client turned away for a passing shortage (maxConns, maxBodyBytes) is told to wait
+ * before trying again (Retry-After, RFC 9110 §10.2.3).
+ */
+export const RETRY_AFTER = 1;
+/**
  * Heads are parsed in slices of this many bytes, so that a pause (maxPipeline reached, output
  * backlog) takes effect inside one arrival: 64 KiB of tiny pipelined requests must not all be
  * admitted at once. Bodies are parsed whole.
@@ -280,7 +285,7 @@ export class Connection implements RequestSink, ResponseSink, BodySource, RawOwn
     this.reading = res;
     this.bodyLength = 0;
     this.bodyExpected = head.contentLength;
-    this.body = EMPTY;
+    if (this.body !== EMPTY) this.dropBody();
 
     // RFC 9110 §7.8: a server may ignore Upgrade (and we tunnel no CONNECT). What follows
     // such a head is not HTTP we can read, so the connection closes after the answer.
@@ -298,6 +303,11 @@ export class Connection implements RequestSink, ResponseSink, BodySource, RawOwn
     const invalid = validateHead(head);
     if (invalid !== 0) return this.fail(invalid);
     if (!core.streamBody && head.contentLength > core.limits.maxBodySize) return this.fail(413);
+    // A declared body that cannot fit in the budget now is refused before any of it is sent
+    // (before a 100 Continue); reserveBody() reserves it when its first bytes arrive.
+    if (!core.streamBody && head.contentLength > 0 && core.counters.bodyBytes + head.contentLength > core.limits.maxBodyBytes) {
+      return this.overBudget();
+    }
     if (expect !== undefined) {
       // RFC 9110 §10.1.1: 100-continue is the only expectation defined; others get 417.
       if (expect.trim().toLowerCase() !== '100-continue') return this.fail(417);
@@ -329,7 +339,9 @@ export class Connection implements RequestSink, ResponseSink, BodySource, RawOwn
       // A declared length (already checked against maxBodySize in onHead) is allocated once:
       // no regrowth copies. allocUnsafe leaves the pages untouched, so memory is committed
       // only as bytes arrive. A chunked body grows by doubling.
-      this.reserveBody(this.bodyExpected >= need ? this.bodyExpected : growCapacity(this.body.length, need, max));
+      if (!this.reserveBody(this.bodyExpected >= need ? this.bodyExpected : growCapacity(this.body.length, need, max))) {
+        return this.overBudget();
+      }
     }
     // (Read straight into place by the handle: nothing to copy.)
     if (chunk.buffer !== this.body.buffer || chunk.byteOffset !== this.body.byteOffset + this.bodyLength) chunk.copy(this.body, this.bodyLength);
@@ -347,15 +359,37 @@ export class Connection implements RequestSink, ResponseSink, BodySource, RawOwn
     const expected = this.bodyExpected;
     if (this.reading === null || expected - this.bodyLength < DIRECT_BODY || this.held !== null ||
       (this.flags & (Bit.Closing | Bit.Discarding | Bit.Closed | Bit.PausedByUs)) !== 0 || this.core.streamBody) return null;
-    if (this.body.length < expected) this.reserveBody(expected);
+    // Over the body budget: the shared buffer, and onBody() answers 503.
+    if (this.body.length < expected && !this.reserveBody(expected)) return null;
     return this.body.subarray(this.bodyLength, expected);
   }
 
-  /** A body Buffer of `cap` bytes (a size already checked against maxBodySize), keeping what came so far. */
-  private reserveBody(cap: number): void {
+  /**
+   * A body Buffer of `cap` bytes (a size already checked against maxBodySize), keeping what came
+   * so far — or false when the server-wide maxBodyBytes budget cannot take the growth.
+   */
+  private reserveBody(cap: number): boolean {
+    const counters = this.core.counters;
+    const more = cap - this.body.length;
+    if (counters.bodyBytes + more > this.core.limits.maxBodyBytes) return false;
+    counters.bodyBytes += more;
     const grown = Buffer.allocUnsafe(cap);
     this.body.copy(grown, 0, 0, this.bodyLength);
     this.body = grown;
+    return true;
+  }
+
+  /** The server-wide body budget (maxBodyBytes) cannot take this body: 503 + Retry-After. */
+  private overBudget(): void {
+    this.core.counters.bodyBudgetRejected++;
+    this.fail(503);
+  }
+
+  /** The body being read is dropped: its buffer's bytes go back to the budget. */
+  private dropBody(): void {
+    this.core.counters.bodyBytes -= this.body.length;
+    this.body = EMPTY;
+    this.bodyLength = 0;
   }
 
   onMessageComplete(): void {
@@ -367,12 +401,15 @@ export class Connection implements RequestSink, ResponseSink, BodySource, RawOwn
     // The last request on this connection: pipelined bytes after it are not read.
     if (!res.keepAlive) this.closing = true;
     const req = res.req as Request;
+    req.completeAt = this.core.now; // handlerTimeout counts from here
     if (req.streaming) {
       req.finish(null);
       return;
     }
     if (this.bodyLength > 0) {
       req.body = this.body.length === this.bodyLength ? this.body : this.body.subarray(0, this.bodyLength);
+      // The request holds the budget for its buffer until its response ends (endOut).
+      req.bodyReserved = this.body.length;
       this.body = EMPTY;
       this.bodyLength = 0;
     }
@@ -394,6 +431,55 @@ export class Connection implements RequestSink, ResponseSink, BodySource, RawOwn
     } catch (err) {
       this.handlerFailed(res, err);
     }
+  }
+
+  /**
+   * For the sweep: the oldest response still due has not sent its head `limit` ms after its
+   * request was complete (handlerTimeout). Once the head is out a response is streaming, and
+   * only the drain wait (a client that does not read) bounds it.
+   */
+  handlerOverdue(now: number, limit: number): boolean {
+    const queue = this.queue;
+    if (queue === null || queue.length === 0 || (this.flags & Bit.Closed) !== 0) return false;
+    const res = queue[0];
+    if (res.headersSent) return false;
+    const req = res.req as Request | null;
+    return req !== null && req.completeAt > 0 && now - req.completeAt > limit;
+  }
+
+  /**
+   * handlerTimeout passed: answer 503 (RFC 9110 §15.6.4) in the handler's place with
+   * `Connection: close` — the handler may still hold state for this request — and abort
+   * req.signal. The handler's later end() is ignored (and write() throws, as after any end()).
+   */
+  handlerTimedOut(): void {
+    const res = (this.queue as Response[])[0];
+    this.core.counters.handlerTimeouts++;
+    // What the handler set was meant for its own answer, not this one.
+    for (const name of Object.keys(res.getHeaders())) res.removeHeader(name);
+    res.keepAlive = false;
+    res.statusCode = 503;
+    res.statusMessage = 'Service Unavailable';
+    res.setHeader('Content-Type', 'text/plain; charset=utf-8');
+    res.end('Service Unavailable\n');
+    // After the answer: an abort listener that answers itself finds the response ended.
+    (res.req as Request).abort(new DOMException('the handler did not answer within handlerTimeout', 'TimeoutError'));
+  }
+
+  /**
+   * `res` will not be (fully) answered on this connection: its request's body goes back to the
+   * budget, and a handler still at work hears it on req.signal.
+   */
+  private abandon(res: Response): void {
+    const req = res.req as Request | null;
+    if (req === null) return; // the engine's own answer
+    if (req.bodyReserved > 0) this.returnBody(req);
+    if (res.started && !res.writableEnded) req.abort(new DOMException('the client connection closed', 'AbortError'));
+  }
+
+  private returnBody(req: Request): void {
+    this.core.counters.bodyBytes -= req.bodyReserved;
+    req.bodyReserved = 0;
   }
 
   /**
@@ -459,6 +545,9 @@ export class Connection implements RequestSink, ResponseSink, BodySource, RawOwn
   }
 
   endOut(res: Response): void {
+    // The response has ended: its request's body is released to the budget.
+    const req = res.req as Request | null;
+    if (req !== null && req.bodyReserved > 0) this.returnBody(req);
     const queue = this.queue;
     if (queue === null || queue[0] !== res) return; // flushed when it reaches the front
     if ((this.flags & Bit.Batching) !== 0) return this.advance();
@@ -568,6 +657,7 @@ export class Connection implements RequestSink, ResponseSink, BodySource, RawOwn
       const done = queue.shift() as Response;
       if (!done.keepAlive) {
         this.closing = true;
+        for (let i = 0; i < queue.length; i++) this.abandon(queue[i]); // never answered now
         queue.length = 0;
         this.reading = null;
         this.closeWhenFlushed();
@@ -657,7 +747,7 @@ export class Connection implements RequestSink, ResponseSink, BodySource, RawOwn
     if (this.closing || this.closed) return;
     this.closing = true;
     // Every answer the engine gives to bad bytes counts (timeouts are counted apart).
-    if (status !== 408) this.core.counters.parseErrors++;
+    if (status !== 408 && status !== 503) this.core.counters.parseErrors++;
     let res = this.reading;
     this.reading = null;
     if (res !== null && res.headersSent) {
@@ -674,6 +764,8 @@ export class Connection implements RequestSink, ResponseSink, BodySource, RawOwn
     res.keepAlive = false;
     res.statusCode = status;
     res.setHeader('Content-Type', 'text/plain; charset=utf-8');
+    // 503 is a passing shortage (the body budget): say when to try again (RFC 9110 §10.2.3).
+    if (status === 503) res.setHeader('Retry-After', RETRY_AFTER);
     res.end(res.statusMessage + '\n');
   }
 
@@ -750,8 +842,10 @@ export class Connection implements RequestSink, ResponseSink, BodySource, RawOwn
     const reading = this.reading;
     if (reading !== null && reading.started) (reading.req as Request).finish(new Error('connection closed'));
     this.reading = null;
+    const queue = this.queue;
     this.queue = null;
-    this.body = EMPTY;
+    if (queue !== null) for (let i = 0; i < queue.length; i++) this.abandon(queue[i]);
+    this.dropBody();
     const parser = this.parser;
     if (parser !== null) {
       this.parser = null;

@@ -14,6 +14,12 @@ export const DEFAULT_LIMITS = {
   maxChunkExtensionSize: 16 * 1024,
   /** Bytes of a request body buffered for the handler. → 413 */
   maxBodySize: 1024 * 1024,
+  /**
+   * Bytes of request bodies buffered at once, server-wide (each body counted at its buffer's
+   * size from allocation until its response ends or its connection closes). Without it
+   * buffered bodies could reach maxBodySize × maxConns. A body that would pass it → 503 + Retry-After.
+   */
+  maxBodyBytes: 256 * 1024 * 1024,
   /** Pipelined requests parsed ahead of the one being answered before reading pauses. */
   maxPipeline: 64,
   /** Bytes queued on a socket before a writer is told to wait ('drain'). */
@@ -79,6 +85,10 @@ export function resolveLimits(overrides: Partial<Limits> = {}): Limits {
     if (!(key in DEFAULT_LIMITS)) throw new TypeError(`unknown limit: ${String(key)}`);
     if (!isSize(v) || v === 0) throw new RangeError(`limit ${key} must be a positive integer, got ${v}`);
     out[key] = v;
+  }
+  // One body of maxBodySize must fit in the server-wide budget, or such bodies could never be read.
+  if (out.maxBodyBytes < out.maxBodySize) {
+    throw new RangeError(`limit maxBodyBytes (${out.maxBodyBytes}) must be at least maxBodySize (${out.maxBodySize})`);
   }
   return out;
 }

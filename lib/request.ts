@@ -37,6 +37,14 @@ export class Request implements WaferRequest {
   private bodyEnded = false;
   private bodyError: Error | null = null;
   private wake: (() => void) | null = null;
+  /** When the request was complete (the server's coarse clock, ms); 0 while it is still arriving. */
+  completeAt = 0;
+  /** Bytes of the server's maxBodyBytes budget this request's body holds (returned when its response ends). */
+  bodyReserved = 0;
+  // req.signal: the controller is made only when a handler reads it; an abort before that is
+  // remembered as its reason.
+  private controller: AbortController | null = null;
+  private abortReason: unknown = null;
 
   constructor(head: RequestHead, source: BodySource) {
     this.method = head.method;
@@ -93,6 +101,22 @@ export class Request implements WaferRequest {
       if (sameName(raw[i], want)) return raw[i + 1];
     }
     return undefined;
+  }
+
+  get signal(): AbortSignal {
+    let controller = this.controller;
+    if (controller === null) {
+      controller = this.controller = new AbortController();
+      if (this.abortReason !== null) controller.abort(this.abortReason);
+    }
+    return controller.signal;
+  }
+
+  /** The answer will never reach the client (it left, or the handler timed out): abort req.signal, once. */
+  abort(reason: unknown): void {
+    if (this.abortReason !== null) return;
+    this.abortReason = reason;
+    if (this.controller !== null) this.controller.abort(reason);
   }
 
   // ---- streaming body (connection side) ----

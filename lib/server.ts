@@ -7,7 +7,7 @@ import { Lenient, type ParserKind, type ParserOptions } from '../parser/types.js
 import { edge } from '../loop/edge.js';
 import { poll } from '../loop/poll.js';
 import type { LoopStrategy } from '../loop/types.js';
-import { Connection, Phase, connectionOf } from './connection.js';
+import { Connection, Phase, RETRY_AFTER, connectionOf } from './connection.js';
 import { ParserPool } from './parser-pool.js';
 import { dateLine } from './date.js';
 import { DEFAULT_LIMITS, isSize, resolveLimits, type Limits } from './limits.js';
@@ -27,10 +27,18 @@ export const DEFAULT_OPTIONS = {
   keepAliveTimeout: 60_000,
   /** server.close() waits this long for in-flight requests before cutting them. */
   closeGrace: 10_000,
-  /** After our FIN, how long a peer may keep sending (lingering close) before a hard close. */
+  /**
+   * A handler has this long, from its complete request, to send the response's head (then 503).
+   * Go's WriteTimeout and nginx's proxy_read_timeout bound the same wait; 0 turns it off.
+   */
+  handlerTimeout: 120_000,
+  /**
+   * After our FIN, how long a peer may keep sending (lingering close) before a hard close; also
+   * the hard deadline of a refused connection, counted from its accept.
+   */
   lingerTimeout: 2_000,
   /** Seconds a refused client is told to wait (Retry-After, RFC 9110 §10.2.3). */
-  retryAfter: 1,
+  retryAfter: RETRY_AFTER,
 } as const;
 
 /** What a Connection needs from its server. */
@@ -51,7 +59,7 @@ export interface ServerCore {
 
 const LIMIT_KEYS = Object.keys(DEFAULT_LIMITS) as (keyof Limits)[];
 
-function timeoutOption(options: ServerOptions, name: 'headersTimeout' | 'requestTimeout' | 'keepAliveTimeout' | 'closeGrace'): number {
+function timeoutOption(options: ServerOptions, name: 'headersTimeout' | 'requestTimeout' | 'keepAliveTimeout' | 'closeGrace' | 'handlerTimeout'): number {
   const v = options[name];
   if (v === undefined) return DEFAULT_OPTIONS[name];
   if (!isSize(v) || v === 0) throw new RangeError(`${name} must be a positive integer (ms), got ${v}`);
@@ -70,6 +78,10 @@ function onSocketDrain(this: Socket): void {
 
 function onSocketClose(this: Socket): void {
   connectionOf(this).onClose();
+}
+
+function destroySocket(socket: Socket): void {
+  socket.destroy();
 }
 
 export class Server implements ServerCore, WaferServer {
@@ -94,11 +106,17 @@ export class Server implements ServerCore, WaferServer {
   readonly requestTimeout: number;
   readonly keepAliveTimeout: number;
   readonly closeGrace: number;
+  /** 0: off. */
+  readonly handlerTimeout: number;
+  /** Refused connections still open (until their hard deadline, lingerTimeout after accept). */
+  private readonly refusing = new Set<Socket>();
   private readonly requestedPort: number;
   private readonly requestedHost: string;
   private readonly net: net.Server;
   private readonly conns = new Set<Connection>();
   private sweepTimer: NodeJS.Timeout | null = null;
+  /** ms between sweeps. */
+  private sweepEvery = 1000;
   private closePromise: Promise<void> | null = null;
   private closeResolve: (() => void) | null = null;
   private readonly errorHook: (err: unknown) => void;
@@ -133,10 +151,14 @@ export class Server implements ServerCore, WaferServer {
     this.requestTimeout = timeoutOption(options, 'requestTimeout');
     this.keepAliveTimeout = timeoutOption(options, 'keepAliveTimeout');
     this.closeGrace = timeoutOption(options, 'closeGrace');
+    this.handlerTimeout = options.handlerTimeout === 0 ? 0 : timeoutOption(options, 'handlerTimeout');
     this.requestedPort = options.port ?? (Number(process.env.PORT) || 4242);
     this.requestedHost = options.host ?? DEFAULT_OPTIONS.host;
     this.errorHook = options.onError ?? ((err: unknown) => console.error('wafer: handler failed:', err));
-    this.counters = { connections: 0, accepted: 0, refused: 0, requests: 0, parseErrors: 0, timeouts: 0, handlerErrors: 0 };
+    this.counters = {
+      connections: 0, accepted: 0, refused: 0, refusing: 0, requests: 0, parseErrors: 0, timeouts: 0, handlerErrors: 0,
+      handlerTimeouts: 0, bodyBytes: 0, bodyBudgetRejected: 0,
+    };
     this.net = net.createServer(
       // The socket's own high-water mark is ours, so write() → false and 'drain' agree with it.
       { allowHalfOpen: true, noDelay: true, highWaterMark: this.limits.highWaterMark }, (socket) => this.accept(socket));
@@ -200,13 +222,26 @@ export class Server implements ServerCore, WaferServer {
     }
   }
 
-  /** Admission: over maxConns, answer 503 with Retry-After and close (RFC 9110 §15.6.4). */
+  /**
+   * Admission: over maxConns, answer 503 with Retry-After and close (RFC 9110 §15.6.4). A
+   * refused socket holds a descriptor but no maxConns slot, so it gets a hard deadline from its
+   * accept (not an inactivity timer, which a client trickling bytes would keep resetting), and
+   * is counted in stats().refusing while it lives.
+   */
   private refuse(socket: Socket): void {
     this.counters.refused++;
     socket.on('error', ignore);
+    const refusing = this.refusing;
+    refusing.add(socket);
+    this.counters.refusing = refusing.size;
+    const deadline = setTimeout(destroySocket, DEFAULT_OPTIONS.lingerTimeout, socket);
+    socket.once('close', () => {
+      clearTimeout(deadline);
+      refusing.delete(socket);
+      this.counters.refusing = refusing.size;
+    });
     // Read and drop whatever the client sends so our FIN is not overtaken by a reset.
     socket.resume();
-    socket.setTimeout(DEFAULT_OPTIONS.lingerTimeout, () => socket.destroy());
     socket.end(
       'HTTP/1.1 503 Service Unavailable\r\n' + dateLine() +
       `Retry-After: ${DEFAULT_OPTIONS.retryAfter}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`,
@@ -234,14 +269,18 @@ export class Server implements ServerCore, WaferServer {
    * against its deadline. Resolution is a quarter of the shortest timeout (10 ms – 1 s).
    */
   private startSweep(): void {
-    const shortest = Math.min(this.headersTimeout, this.requestTimeout, this.keepAliveTimeout);
-    const every = Math.max(10, Math.min(1000, Math.floor(shortest / 4)));
+    let shortest = Math.min(this.headersTimeout, this.requestTimeout, this.keepAliveTimeout);
+    if (this.handlerTimeout > 0 && this.handlerTimeout < shortest) shortest = this.handlerTimeout;
+    const every = (this.sweepEvery = Math.max(10, Math.min(1000, Math.floor(shortest / 4))));
     this.sweepTimer = setInterval(() => this.sweep(), every);
     this.sweepTimer.unref();
   }
 
   private sweep(): void {
     const now = (this.now = Date.now() - this.epoch);
+    // A request's completion is stamped with the coarse clock, up to one sweep old: waiting one
+    // sweep longer means a handler is never cut before its full handlerTimeout (at most 1.5× it).
+    const handlerTimeout = this.handlerTimeout > 0 ? this.handlerTimeout + this.sweepEvery : 0;
     for (const conn of this.conns) {
       const pending = conn.pendingOut();
       if (pending > 0 && (conn.ended || conn.isIdle())) {
@@ -265,10 +304,14 @@ export class Server implements ServerCore, WaferServer {
         if (now - conn.endedAt > DEFAULT_OPTIONS.lingerTimeout) conn.destroy();
         continue;
       }
+      if (handlerTimeout > 0 && conn.handlerOverdue(now, handlerTimeout)) {
+        conn.handlerTimedOut();
+        continue;
+      }
       const age = now - conn.phaseStart;
       switch (conn.phase) {
         case Phase.Idle:
-          // Waiting for a first byte; handlers still running are not timed.
+          // Waiting for a first byte; handlers still running are timed by handlerTimeout (above).
           if (conn.isIdle()) {
             if (age > (conn.served ? this.keepAliveTimeout : this.headersTimeout)) conn.timeout();
           } else if (conn.peerEnded && age > this.requestTimeout) {
@@ -295,7 +338,7 @@ export class Server implements ServerCore, WaferServer {
   // ---------------------------------------------------------------- close
 
   stats(): ServerStats {
-    return { ...this.counters, connections: this.conns.size };
+    return { ...this.counters, connections: this.conns.size, refusing: this.refusing.size };
   }
 
   /**
@@ -309,6 +352,7 @@ export class Server implements ServerCore, WaferServer {
       this.closeResolve = resolve;
     });
     this.net.close();
+    for (const socket of this.refusing) socket.destroy();
     for (const conn of this.conns) conn.shutdown();
     if (this.conns.size === 0) this.finishClose();
     else {

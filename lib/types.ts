@@ -24,6 +24,13 @@ export interface WaferRequest {
   params: Record<string, string>;
   /** Peer address. */
   remoteAddress: string | undefined;
+  /**
+   * Aborted when the client goes away (the connection closes) before the response has ended,
+   * or when `handlerTimeout` passes without the head sent (reason: a DOMException named
+   * 'AbortError' or 'TimeoutError'). Long handlers pass it on (fetch, timers, streams) or check
+   * `aborted` to stop work nobody will receive. Made on first read: free when unused.
+   */
+  readonly signal: AbortSignal;
   /** Streaming mode only: the body chunk by chunk, with backpressure. */
   [Symbol.asyncIterator](): AsyncIterator<Buffer>;
 }
@@ -91,6 +98,14 @@ export interface ServerOptions extends Partial<Limits> {
   /** ms server.close() waits for in-flight requests before cutting them. */
   closeGrace?: number;
   /**
+   * ms a handler has, from the complete request, to send its response's head; past it the
+   * client gets `503` + `Connection: close`, `req.signal` aborts, and the connection (and its
+   * maxConns slot) is freed once the answer is out. A response whose head has been sent
+   * (streaming) is no longer timed by it. Checked by the server's coarse sweep: the 503 comes
+   * after handlerTimeout, and before about 1.5× it. Default 120000 (120 s); 0 = off.
+   */
+  handlerTimeout?: number;
+  /**
    * edge loop: drive the socket's libuv handle directly (reads from its onread into one shared
    * buffer, each batch of answers in one handle write) where Node allows it. Default true;
    * false keeps the loop on node:net's stream API ('data' events, socket.write).
@@ -107,6 +122,11 @@ export interface ServerStats {
   accepted: number;
   /** Connections turned away with 503 because `maxConns` were open. */
   refused: number;
+  /**
+   * Refused connections open now (answered 503, not yet closed): each is closed at the latest
+   * 2 s after its accept, whatever it sends, so they number at most the refusals of the last 2 s.
+   */
+  refusing: number;
   /** Request heads received. */
   requests: number;
   /** Requests the engine rejected for their bytes (400, 413, 414, 417, 431, 501, 505). */
@@ -115,6 +135,12 @@ export interface ServerStats {
   timeouts: number;
   /** Handlers that threw or rejected. */
   handlerErrors: number;
+  /** Responses answered 503 because their handler had not sent the head within `handlerTimeout`. */
+  handlerTimeouts: number;
+  /** Bytes of request bodies buffered now, counted against `maxBodyBytes`. */
+  bodyBytes: number;
+  /** Requests answered 503 because their body would have passed `maxBodyBytes`. */
+  bodyBudgetRejected: number;
 }
 
 export interface WaferServer {
