@@ -419,6 +419,8 @@ export class Connection implements RequestSink, ResponseSink, BodySource, RawOwn
       this.core.onHandlerError(err);
     }
     if (this.closed || res.writableEnded) return; // answered before failing: nothing to undo
+    // The handler's Content-Length / Transfer-Encoding / reason phrase would misframe this answer.
+    if (!res.headersSent) res.resetForEngineAnswer();
     if (status !== undefined && !res.headersSent) {
       res.statusCode = status;
       const extra = (err as { headers?: Record<string, string> }).headers;
@@ -672,9 +674,16 @@ export class Connection implements RequestSink, ResponseSink, BodySource, RawOwn
     } else if (res.started) (res.req as Request).finish(new Error(`request failed with ${status}`));
     res.started = true;
     res.keepAlive = false;
-    res.statusCode = status;
-    res.setHeader('Content-Type', 'text/plain; charset=utf-8');
-    res.end(res.statusMessage + '\n');
+    // This runs in a socket event: whatever a streaming handler left on the response must not
+    // throw out of it (a crash); if answering fails after all, the connection is cut.
+    try {
+      res.resetForEngineAnswer();
+      res.statusCode = status;
+      res.setHeader('Content-Type', 'text/plain; charset=utf-8');
+      res.end(res.statusMessage + '\n');
+    } catch {
+      this.destroy();
+    }
   }
 
   /** A timeout fired in `phase` (called by the sweep). 408 when a request is being received. */
