@@ -419,8 +419,6 @@ export class Connection implements RequestSink, ResponseSink, BodySource, RawOwn
       this.core.onHandlerError(err);
     }
     if (this.closed || res.writableEnded) return; // answered before failing: nothing to undo
-    // The handler's Content-Length / Transfer-Encoding / reason phrase would misframe this answer.
-    if (!res.headersSent) res.resetForEngineAnswer();
     if (status !== undefined && !res.headersSent) {
       res.statusCode = status;
       const extra = (err as { headers?: Record<string, string> }).headers;
@@ -429,6 +427,9 @@ export class Connection implements RequestSink, ResponseSink, BodySource, RawOwn
       } catch {
         // an invalid extra header is dropped, the status still goes out
       }
+      // The handler's (or the error's) Content-Length / Transfer-Encoding / reason phrase would
+      // misframe this answer.
+      res.resetForEngineAnswer();
       res.setHeader('Content-Type', 'text/plain; charset=utf-8');
       const message = (err as { message?: unknown }).message;
       res.end((status < 500 && typeof message === 'string' ? message : res.statusMessage) + '\n');
@@ -437,6 +438,7 @@ export class Connection implements RequestSink, ResponseSink, BodySource, RawOwn
     if (!res.headersSent) {
       res.keepAlive = false;
       this.closing = true;
+      res.resetForEngineAnswer();
       res.statusCode = 500;
       res.end('Internal Server Error');
       return;

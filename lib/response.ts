@@ -411,8 +411,10 @@ export class Response implements WaferResponse {
     else if (chunk === null) throw codedError(TypeError, 'ERR_STREAM_NULL_VALUES', 'May not write null values to stream');
     else data = bodyBuffer(chunk);
     const length = typeof data === 'string' ? Buffer.byteLength(data) : data.length;
-    if (this.declaredLength >= 0) this.countBody(length, false);
+    // Counted only once the head is out: a head refused (its status code) leaves no count behind.
+    const counted = this.declaredLength >= 0 ? this.countBody(length, false) : -1;
     if (!this.headersSent) this.sendHead(-1);
+    if (counted >= 0) this.bodyBytes = counted;
     if (this.noBody) return true;
     // An empty chunk would read as the last-chunk marker (RFC 9112 §7.1).
     if (length === 0) return true;
@@ -494,23 +496,23 @@ export class Response implements WaferResponse {
 
   /**
    * `length` more body bytes (`last`: and no more) against the handler's Content-Length, when
-   * that is what frames this body. Past it, the surplus would be read as the start of the next
+   * that is what frames this body: the new total, or -1 when the body is not counted. Past it, the surplus would be read as the start of the next
    * response; short of it at the end, the next response as the rest of this body. Either way
    * node's ERR_HTTP_CONTENT_LENGTH_MISMATCH is thrown before a byte is queued: into the
    * handler, which gets a 500 if the head has not left, else a cut connection.
    */
-  private countBody(length: number, last: boolean): void {
+  private countBody(length: number, last: boolean): number {
     // Transfer-Encoding frames the body instead (the Content-Length is not sent beside it,
     // RFC 9112 §6.2), except to HTTP/1.0, which gets no Transfer-Encoding.
-    if (this.teMode !== TE_NONE && !this.http10) return;
-    if (this.headersSent ? this.noBody : this.isHead || bodyless(this.statusCode)) return;
+    if (this.teMode !== TE_NONE && !this.http10) return -1;
+    if (this.headersSent ? this.noBody : this.isHead || bodyless(this.statusCode)) return -1;
     const limit = this.declaredLength;
     const total = this.bodyBytes + length;
     if (total > limit || (last && total !== limit)) {
       throw codedError(RangeError, 'ERR_HTTP_CONTENT_LENGTH_MISMATCH',
         `Response body's content-length of ${total} byte(s) does not match the content-length of ${limit} byte(s) set in header`);
     }
-    this.bodyBytes = total;
+    return total;
   }
 
   /**

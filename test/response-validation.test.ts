@@ -49,6 +49,8 @@ function assert500(t: Test, r: { responses: ParsedResponse[]; rest: string; text
 }
 
 forEachServerKind(t, 'a body that is not a string, Buffer or Uint8Array is refused with ERR_INVALID_ARG_TYPE; the server lives on', async (t, kind) => {
+  const bytes = new Uint8Array([0x30, 0x68, 0x69, 0x21, 0x39]);
+  const view = bytes.subarray(1, 4); // 'hi!', offset 1 into its ArrayBuffer
   const bad: Record<string, unknown> = {
     array: ['X', 'y'], number: 42, object: { a: 1 }, f64: new Float64Array([1, 2]), dataview: new DataView(new ArrayBuffer(4)),
   };
@@ -64,6 +66,21 @@ forEachServerKind(t, 'a body that is not a string, Buffer or Uint8Array is refus
   }
   routes['/write-null'] = (_req, res) => res.write(null as unknown as string);
   routes['/end-null'] = (_req, res) => res.end(null as unknown as string); // node: no body
+  // What node:http takes: Uint8Array (views included) goes out as its bytes.
+  routes['/u8-end'] = (_req, res) => res.end(view);
+  routes['/u8-write'] = (_req, res) => {
+    res.write(view);
+    res.end(bytes.subarray(0, 1));
+  };
+  routes['/u8-late'] = (_req, res) => {
+    res.write('x');
+    res.end(view);
+  };
+  routes['/u8-length'] = (_req, res) => {
+    res.setHeader('Content-Length', 6);
+    res.write(view);
+    res.end(view);
+  };
   const { errors, ask } = await serve(t, kind, routes);
   for (const name of Object.keys(bad)) {
     for (const how of ['end', 'write']) {
@@ -83,33 +100,12 @@ forEachServerKind(t, 'a body that is not a string, Buffer or Uint8Array is refus
   const en = await ask(GET('/end-null'));
   t.equal(en.responses[0]?.status, 200, 'end(null) ends without a body');
   t.equal(en.responses[0]?.headers['content-length'], '0');
+  const u8 = await ask([GET('/u8-end'), GET('/u8-write'), GET('/u8-late'), GET('/u8-length')], 4);
+  t.same(u8.responses.map((x) => x.body), ['hi!', 'hi!0', 'xhi!', 'hi!hi!'], 'Uint8Array bodies are accepted');
+  t.equal(u8.responses[0]?.headers['content-length'], '3');
+  t.equal(u8.rest, '');
   const ok = await ask(GET('/ok'));
   t.equal(ok.responses[0]?.body, 'ok', 'the server still answers');
-});
-
-forEachServerKind(t, 'Uint8Array bodies go out as their bytes (views included)', async (t, kind) => {
-  const bytes = new Uint8Array([0x30, 0x68, 0x69, 0x21, 0x39]);
-  const view = bytes.subarray(1, 4); // 'hi!', offset 1 into its ArrayBuffer
-  const { ask } = await serve(t, kind, {
-    '/end': (_req, res) => res.end(view),
-    '/write': (_req, res) => {
-      res.write(view);
-      res.end(bytes.subarray(0, 1));
-    },
-    '/late': (_req, res) => {
-      res.write('x');
-      res.end(view);
-    },
-    '/length': (_req, res) => {
-      res.setHeader('Content-Length', 6);
-      res.write(view);
-      res.end(view);
-    },
-  });
-  const r = await ask([GET('/end'), GET('/write'), GET('/late'), GET('/length')], 4);
-  t.same(r.responses.map((x) => x.body), ['hi!', 'hi!0', 'xhi!', 'hi!hi!']);
-  t.equal(r.responses[0].headers['content-length'], '3');
-  t.equal(r.rest, '');
 });
 
 forEachServerKind(t, 'res.end(query(req).q) with ?q=a&q=b cannot inject a response', async (t, kind) => {
@@ -215,6 +211,18 @@ forEachServerKind(t, 'a handler-set Content-Length is what goes on the wire, nev
       res.setHeader('Content-Length', 100);
       res.end();
     },
+    '/retry': (_req, res) => {
+      // A write refused for its head (the status code) counts none of its bytes.
+      res.setHeader('Content-Length', 2);
+      res.statusCode = NaN;
+      try {
+        res.write('ab');
+      } catch {
+        res.statusCode = 200;
+      }
+      res.write('ab');
+      res.end();
+    },
     '/invalid': (req, res) => {
       res.setHeader('Content-Length', query(req).v as string);
       res.end('x');
@@ -234,6 +242,9 @@ forEachServerKind(t, 'a handler-set Content-Length is what goes on the wire, nev
   t.equal(exact.responses[0]?.headers['content-length'], '100', 'HEAD: Content-Length without the body is fine');
   t.equal(exact.responses[1]?.body, 'hello', 'writes adding up to Content-Length are fine');
   t.equal(exact.responses[2]?.body, 'ok');
+  const retry = await ask(GET('/retry'));
+  t.equal(retry.responses[0]?.status, 200);
+  t.equal(retry.responses[0]?.body, 'ab', 'a write retried after its head was refused');
   for (const v of ['abc', '-1', '1.5', '1,1', '', ' 1']) {
     errors.length = 0;
     const r = await ask(GET(`/invalid?v=${encodeURIComponent(v)}`));
@@ -370,6 +381,9 @@ forEachServerKind(t, "the engine's own failure answers carry their own framing, 
       res.setHeader('Content-Length', 1000);
       throw Object.assign(new Error('nope'), { status: 403 });
     },
+    '/throw-status-headers': () => {
+      throw Object.assign(new Error('nope'), { status: 403, headers: { 'Content-Length': '1', 'X-Reason': 'r' } });
+    },
     '/body-length': async (req, res) => {
       res.setHeader('Content-Length', 1000);
       chunk = (async () => {
@@ -393,6 +407,9 @@ forEachServerKind(t, "the engine's own failure answers carry their own framing, 
   t.equal(forbidden.responses[0]?.status, 403);
   t.equal(forbidden.responses[0]?.body, 'nope\n');
   t.equal(forbidden.responses[0]?.headers['content-length'], '5');
+  const withHeaders = await ask([GET('/throw-status-headers'), GET('/ok')], 2);
+  t.same(withHeaders.responses.map((x) => [x.status, x.body]), [[403, 'nope\n'], [200, 'ok']], "the error's own Content-Length does not frame the answer");
+  t.equal(withHeaders.responses[0]?.headers['x-reason'], 'r', 'its other headers are kept');
   const badChunk = (path: string) => `POST ${path} HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\nzz\r\n`;
   for (const path of ['/body-length', '/body-evil']) {
     const r = await ask(badChunk(path));
