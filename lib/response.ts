@@ -9,7 +9,7 @@ import { bodyless, checkStatusCode, statusLine, statusText } from './status.js';
 import type { WaferRequest, WaferResponse } from './types.js';
 
 type HeaderValue = string | number | readonly string[];
-type Headers = Record<string, HeaderValue>;
+type HeaderMap = Record<string, HeaderValue>;
 
 /** Where a response's bytes go. Implemented by Connection. */
 export interface ResponseSink {
@@ -352,7 +352,7 @@ export class Response implements WaferResponse {
    * `writeHead(code[, reason][, headers])`. The head itself leaves with the first write() or
    * end(), so `res.writeHead(201).end(body)` still gets a Content-Length.
    */
-  writeHead(statusCode: number, reason?: string | Headers, headers?: Headers): this {
+  writeHead(statusCode: number, reason?: string | HeaderMap, headers?: HeaderMap): this {
     if (this.headersSent) throw headersSentError();
     checkStatusCode(statusCode);
     let fields = headers;
@@ -496,10 +496,11 @@ export class Response implements WaferResponse {
 
   /**
    * `length` more body bytes (`last`: and no more) against the handler's Content-Length, when
-   * that is what frames this body: the new total, or -1 when the body is not counted. Past it, the surplus would be read as the start of the next
-   * response; short of it at the end, the next response as the rest of this body. Either way
-   * node's ERR_HTTP_CONTENT_LENGTH_MISMATCH is thrown before a byte is queued: into the
-   * handler, which gets a 500 if the head has not left, else a cut connection.
+   * that is what frames this body: the new total, or -1 when the body is not counted. Past
+   * the declared length, the surplus would be read as the start of the next response; short of
+   * it at the end, the next response as the rest of this body. Either way node's
+   * ERR_HTTP_CONTENT_LENGTH_MISMATCH is thrown before a byte is queued: into the handler, which
+   * gets a 500 if the head has not left, else a cut connection.
    */
   private countBody(length: number, last: boolean): number {
     // Transfer-Encoding frames the body instead (the Content-Length is not sent beside it,
