@@ -455,13 +455,18 @@ export class Connection implements RequestSink, ResponseSink, BodySource, RawOwn
   handlerTimedOut(): void {
     const res = (this.queue as Response[])[0];
     this.core.counters.handlerTimeouts++;
-    // What the handler set was meant for its own answer, not this one.
-    for (const name of Object.keys(res.getHeaders())) res.removeHeader(name);
-    res.keepAlive = false;
-    res.statusCode = 503;
-    res.statusMessage = 'Service Unavailable';
-    res.setHeader('Content-Type', 'text/plain; charset=utf-8');
-    res.end('Service Unavailable\n');
+    // What the handler set was meant for its own answer, not this one. This runs in the sweep:
+    // nothing may throw out of it; if answering fails after all, the connection is cut.
+    try {
+      for (const name of Object.keys(res.getHeaders())) res.removeHeader(name);
+      res.resetForEngineAnswer();
+      res.keepAlive = false;
+      res.statusCode = 503;
+      res.setHeader('Content-Type', 'text/plain; charset=utf-8');
+      res.end('Service Unavailable\n');
+    } catch {
+      this.destroy();
+    }
     // After the answer: an abort listener that answers itself finds the response ended.
     (res.req as Request).abort(new DOMException('the handler did not answer within handlerTimeout', 'TimeoutError'));
   }
@@ -513,6 +518,9 @@ export class Connection implements RequestSink, ResponseSink, BodySource, RawOwn
       } catch {
         // an invalid extra header is dropped, the status still goes out
       }
+      // The handler's (or the error's) Content-Length / Transfer-Encoding / reason phrase would
+      // misframe this answer.
+      res.resetForEngineAnswer();
       res.setHeader('Content-Type', 'text/plain; charset=utf-8');
       const message = (err as { message?: unknown }).message;
       res.end((status < 500 && typeof message === 'string' ? message : res.statusMessage) + '\n');
@@ -521,6 +529,7 @@ export class Connection implements RequestSink, ResponseSink, BodySource, RawOwn
     if (!res.headersSent) {
       res.keepAlive = false;
       this.closing = true;
+      res.resetForEngineAnswer();
       res.statusCode = 500;
       res.end('Internal Server Error');
       return;
@@ -762,11 +771,18 @@ export class Connection implements RequestSink, ResponseSink, BodySource, RawOwn
     } else if (res.started) (res.req as Request).finish(new Error(`request failed with ${status}`));
     res.started = true;
     res.keepAlive = false;
-    res.statusCode = status;
-    res.setHeader('Content-Type', 'text/plain; charset=utf-8');
-    // 503 is a passing shortage (the body budget): say when to try again (RFC 9110 §10.2.3).
-    if (status === 503) res.setHeader('Retry-After', RETRY_AFTER);
-    res.end(res.statusMessage + '\n');
+    // This runs in a socket event: whatever a streaming handler left on the response must not
+    // throw out of it (a crash); if answering fails after all, the connection is cut.
+    try {
+      res.resetForEngineAnswer();
+      res.statusCode = status;
+      res.setHeader('Content-Type', 'text/plain; charset=utf-8');
+      // 503 is a passing shortage (the body budget): say when to try again (RFC 9110 §10.2.3).
+      if (status === 503) res.setHeader('Retry-After', RETRY_AFTER);
+      res.end(res.statusMessage + '\n');
+    } catch {
+      this.destroy();
+    }
   }
 
   /** A timeout fired in `phase` (called by the sweep). 408 when a request is being received. */

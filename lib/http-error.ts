@@ -30,3 +30,13 @@ export function errorStatus(err: unknown): number | undefined {
   const s = typeof e.status === 'number' ? e.status : e.statusCode;
   return typeof s === 'number' && Number.isInteger(s) && s >= 400 && s <= 599 ? s : undefined;
 }
+
+/**
+ * An error like the ones node:http throws for the same misuse: a TypeError or RangeError with
+ * node's `code` ('ERR_INVALID_CHAR', …), so code written against node:http can tell them apart.
+ */
+export function codedError<E extends Error>(Kind: new (message: string) => E, code: string, message: string): E & { code: string } {
+  const err = new Kind(message) as E & { code: string };
+  err.code = code;
+  return err;
+}

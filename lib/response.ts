@@ -4,10 +4,12 @@
 // leave strictly in request order). No socket logic lives here.
 import { Buffer } from 'node:buffer';
 import { dateLine } from './date.js';
-import { bodyless, statusLine, statusText } from './status.js';
+import { codedError } from './http-error.js';
+import { bodyless, checkStatusCode, statusLine, statusText } from './status.js';
 import type { WaferRequest, WaferResponse } from './types.js';
 
 type HeaderValue = string | number | readonly string[];
+type HeaderMap = Record<string, HeaderValue>;
 
 /** Where a response's bytes go. Implemented by Connection. */
 export interface ResponseSink {
@@ -25,8 +27,7 @@ export interface ResponseSink {
   readonly closed: boolean;
 }
 
-// RFC 9110 §5.1 field-name = token; §5.5 field values must not carry CR, LF or NUL
-// (header injection / response splitting).
+// RFC 9110 §5.1 field-name = token (§5.6.2).
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 const TYPES: Readonly<Record<string, string>> = {
@@ -59,7 +60,9 @@ function fieldKey(name: string): string {
     lastKey = known;
     return known;
   }
-  if (!TOKEN.test(name)) throw new TypeError(`invalid header name: ${JSON.stringify(name)}`);
+  if (typeof name !== 'string' || !TOKEN.test(name)) {
+    throw codedError(TypeError, 'ERR_INVALID_HTTP_TOKEN', `Header name must be a valid HTTP token ["${String(name)}"]`);
+  }
   const key = name.toLowerCase();
   if (KEYS.size < MAX_KEYS) KEYS.set(name, key);
   return key;
@@ -70,15 +73,18 @@ const VALUE_BAD = 0, VALUE_ASCII = 1, VALUE_WIDE = 2;
 let lastAsciiValue = '';
 
 /**
- * VALUE_BAD for CR, LF or NUL (RFC 9110 §5.5: a field value can never end the head or start a
- * new field), VALUE_WIDE when some character is past 0x7F, else VALUE_ASCII.
+ * VALUE_BAD for a character a field value (RFC 9110 §5.5: HTAB, SP, VCHAR, obs-text) or a
+ * reason phrase (RFC 9112 §4, the same set) cannot hold: a control character other than HTAB
+ * (CR and LF would end the head or start a new field), DEL, or anything past U+00FF (no byte
+ * for it) — what node:http refuses as ERR_INVALID_CHAR. VALUE_WIDE when some character is
+ * obs-text (0x80..0xFF), else VALUE_ASCII.
  */
 function checkFieldValue(value: string): number {
   if (value === lastAsciiValue) return VALUE_ASCII;
   let wide = false;
   for (let i = 0; i < value.length; i++) {
     const c = value.charCodeAt(i);
-    if (c === 13 || c === 10 || c === 0) return VALUE_BAD;
+    if ((c < 0x20 && c !== 9) || c === 0x7f || c > 0xff) return VALUE_BAD;
     if (c > 0x7f) wide = true;
   }
   if (wide) return VALUE_WIDE;
@@ -139,6 +145,52 @@ function memoizable(fields: HeaderValue[] | null): boolean {
 const CHUNK_END = '\r\n';
 const LAST_CHUNK = '0\r\n\r\n';
 
+/** What the handler's Transfer-Encoding asks for: nothing, chunked last (RFC 9112 §6.1), or a body that ends with the connection. */
+const TE_NONE = 0, TE_CHUNKED = 1, TE_OTHER = 2;
+
+/** How node:http names a value it refused: `type number (42)`, `an instance of Array`. */
+function received(value: unknown): string {
+  if (value === null || value === undefined) return String(value);
+  if (typeof value === 'object' || typeof value === 'function') {
+    const name = (value as { constructor?: { name?: unknown } }).constructor?.name;
+    return typeof name === 'string' && name !== '' ? `an instance of ${name}` : `type ${typeof value}`;
+  }
+  return `type ${typeof value} (${String(value).slice(0, 32)})`;
+}
+
+/**
+ * A body chunk that is not a string, as the Buffer written: a Buffer as is, any other
+ * Uint8Array viewed as one (no copy). Anything else — an array (`query(req).q` for ?q=a&q=b),
+ * a number, an object, another typed array — is refused as node:http refuses it: written, it
+ * would crash the process in the socket write or leave bytes the head did not count.
+ */
+function bodyBuffer(chunk: unknown): Buffer {
+  if (chunk instanceof Uint8Array) return Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  throw codedError(TypeError, 'ERR_INVALID_ARG_TYPE',
+    `The "chunk" argument must be of type string or an instance of Buffer or Uint8Array. Received ${received(chunk)}`);
+}
+
+function invalidValue(name: string, value: unknown): TypeError {
+  return codedError(TypeError, 'ERR_HTTP_INVALID_HEADER_VALUE', `Invalid value "${received(value)}" for header "${name}"`);
+}
+
+function headersSentError(): Error {
+  return codedError(Error, 'ERR_HTTP_HEADERS_SENT', 'Cannot set headers after they are sent to the client');
+}
+
+/** A Content-Length value: 1*DIGIT (RFC 9110 §8.6), as a number, or -1. */
+function parseLength(value: HeaderValue): number {
+  if (typeof value === 'number') return Number.isSafeInteger(value) && value >= 0 ? value : -1;
+  return typeof value === 'string' && /^[0-9]{1,15}$/.test(value) ? Number(value) : -1;
+}
+
+/** TE_CHUNKED when the last coding listed is chunked, else TE_OTHER. */
+function transferCoding(value: HeaderValue): number {
+  const list = typeof value === 'object' ? value.join(',') : String(value);
+  const last = list.slice(list.lastIndexOf(',') + 1).trim().toLowerCase();
+  return last === 'chunked' ? TE_CHUNKED : TE_OTHER;
+}
+
 export class Response implements WaferResponse {
   statusCode = 200;
   private _statusMessage = '';
@@ -158,6 +210,12 @@ export class Response implements WaferResponse {
   readonly http10: boolean;
   private chunked = false;
   private noBody = false;
+  /** The handler's Content-Length (-1: none set). */
+  private declaredLength = -1;
+  /** The handler's Transfer-Encoding: TE_NONE, TE_CHUNKED or TE_OTHER. */
+  private teMode = TE_NONE;
+  /** Body bytes written so far (counted only against a declaredLength). */
+  private bodyBytes = 0;
   /** Every field value and the status message are ASCII (so is everything wafer adds). */
   private asciiHead = true;
   // Output held by the connection while an earlier response is still being written.
@@ -180,18 +238,33 @@ export class Response implements WaferResponse {
     return this._statusMessage === '' ? statusText(this.statusCode) : this._statusMessage;
   }
 
+  /** '' or undefined: the default phrase for the code. */
   set statusMessage(value: string) {
+    if (value === undefined || value === '') {
+      this._statusMessage = '';
+      return;
+    }
+    if (typeof value !== 'string') {
+      throw codedError(TypeError, 'ERR_INVALID_ARG_TYPE', `The "statusMessage" property must be of type string. Received ${received(value)}`);
+    }
     const kind = checkFieldValue(value);
-    if (kind === VALUE_BAD) throw new TypeError('invalid status message');
+    if (kind === VALUE_BAD) throw codedError(TypeError, 'ERR_INVALID_CHAR', 'Invalid character in statusMessage');
     if (kind === VALUE_WIDE) this.asciiHead = false;
     this._statusMessage = value;
   }
 
   setHeader(name: string, value: HeaderValue): this {
-    if (this.headersSent) throw new Error('cannot set headers after they are sent');
+    if (this.headersSent) throw headersSentError();
     const key = fieldKey(name);
     if (typeof value === 'string') this.checkValue(name, value);
-    else if (typeof value !== 'number') for (const v of value) this.checkValue(name, v);
+    else if (typeof value !== 'number') value = this.checkList(name, value);
+    // The framing fields are read once here, so that what the body adds up to can be checked
+    // against them as it is written.
+    if (key === 'content-length') {
+      const length = parseLength(value);
+      if (length < 0) throw invalidValue(name, value);
+      this.declaredLength = length;
+    } else if (key === 'transfer-encoding') this.teMode = transferCoding(value);
     const fields = this.fields;
     if (fields === null) {
       this.fields = [key, name, value];
@@ -208,8 +281,25 @@ export class Response implements WaferResponse {
 
   private checkValue(name: string, value: string): void {
     const kind = checkFieldValue(value);
-    if (kind === VALUE_BAD) throw new TypeError(`invalid value for header ${name}`);
+    if (kind === VALUE_BAD) throw codedError(TypeError, 'ERR_INVALID_CHAR', `Invalid character in header content ["${name}"]`);
     if (kind === VALUE_WIDE) this.asciiHead = false;
+  }
+
+  /**
+   * A list value, checked and copied: strings and numbers only (anything else would be
+   * rendered by its own toString(), unchecked), and a copy, so that the caller changing its
+   * array afterwards cannot put unchecked text into the head.
+   */
+  private checkList(name: string, value: unknown): string[] {
+    if (!Array.isArray(value)) throw invalidValue(name, value);
+    const list: string[] = new Array(value.length);
+    for (let i = 0; i < value.length; i++) {
+      const v: unknown = value[i];
+      if (typeof v === 'string') this.checkValue(name, v);
+      else if (typeof v !== 'number') throw invalidValue(name, v);
+      list[i] = String(v);
+    }
+    return list;
   }
 
   getHeader(name: string): HeaderValue | undefined {
@@ -224,13 +314,29 @@ export class Response implements WaferResponse {
   }
 
   removeHeader(name: string): this {
-    if (this.headersSent) throw new Error('cannot remove headers after they are sent');
+    if (this.headersSent) throw headersSentError();
     const fields = this.fields;
     if (fields !== null) {
-      const at = indexOfKey(fields, name.toLowerCase());
+      const key = name.toLowerCase();
+      const at = indexOfKey(fields, key);
       if (at !== -1) fields.splice(at, 3);
+      if (key === 'content-length') this.declaredLength = -1;
+      else if (key === 'transfer-encoding') this.teMode = TE_NONE;
     }
     return this;
+  }
+
+  /**
+   * The engine answers in the handler's place (a 500 for a throw, a 4xx for an HttpError, the
+   * connection's 400/408): what the handler set that frames or names a response would be wrong
+   * for that answer (its Content-Length against another body, its chunked header over a
+   * plain body), so it goes.
+   */
+  resetForEngineAnswer(): void {
+    this._statusMessage = '';
+    if (this.declaredLength >= 0) this.removeHeader('content-length');
+    if (this.teMode !== TE_NONE) this.removeHeader('transfer-encoding');
+    this.bodyBytes = 0;
   }
 
   /** The fields set so far, lower-cased names (for app helpers and tests). */
@@ -242,30 +348,47 @@ export class Response implements WaferResponse {
   }
 
   /**
-   * Set the status (and fields) for the head. The head itself leaves with the first write()
-   * or end(), so `res.writeHead(201).end(body)` still gets a Content-Length.
+   * Set the status (and reason phrase, and fields) for the head, as node's
+   * `writeHead(code[, reason][, headers])`. The head itself leaves with the first write() or
+   * end(), so `res.writeHead(201).end(body)` still gets a Content-Length.
    */
-  writeHead(statusCode: number, headers?: Record<string, HeaderValue>): this {
-    if (this.headersSent) throw new Error('headers already sent');
+  writeHead(statusCode: number, reason?: string | HeaderMap, headers?: HeaderMap): this {
+    if (this.headersSent) throw headersSentError();
+    checkStatusCode(statusCode);
+    let fields = headers;
+    if (typeof reason === 'string') this.statusMessage = reason;
+    else if (reason !== undefined) fields = reason;
     this.statusCode = statusCode;
-    if (headers !== undefined) for (const name of Object.keys(headers)) this.setHeader(name, headers[name]);
+    if (fields !== undefined && fields !== null) {
+      // node also takes a flat [name, value, …] list; here its indices would become field names.
+      if (typeof fields !== 'object' || Array.isArray(fields)) {
+        throw codedError(TypeError, 'ERR_INVALID_ARG_TYPE', `The "headers" argument must be of type object. Received ${received(fields)}`);
+      }
+      for (const name of Object.keys(fields)) this.setHeader(name, fields[name]);
+    }
     return this;
   }
 
   type(name: string): this {
+    if (typeof name !== 'string') {
+      throw codedError(TypeError, 'ERR_INVALID_ARG_TYPE', `The "name" argument must be of type string. Received ${received(name)}`);
+    }
     const key = name.charCodeAt(0) === 46 ? name.slice(1) : name;
     return this.setHeader('Content-Type', TYPES[key.toLowerCase()] ?? name);
   }
 
   json(value: unknown, statusCode?: number): void {
+    if (statusCode !== undefined) checkStatusCode(statusCode);
+    const text = JSON.stringify(value);
     if (statusCode !== undefined) this.statusCode = statusCode;
     if (this.fields === null || indexOfKey(this.fields, 'content-type') === -1) this.setHeader('Content-Type', JSON_TYPE);
-    this.end(JSON.stringify(value));
+    this.end(text);
   }
 
   redirect(location: string, statusCode = 302): void {
-    this.statusCode = statusCode;
+    checkStatusCode(statusCode);
     this.setHeader('Location', location);
+    this.statusCode = statusCode;
     this.end();
   }
 
@@ -277,26 +400,50 @@ export class Response implements WaferResponse {
     return this.sink.closed;
   }
 
-  write(chunk: string | Buffer): boolean {
-    if (this.writableEnded) throw new Error('write after end');
+  /**
+   * Everything is checked before anything is queued: a refused chunk (or a status code refused
+   * with the head) throws into the handler while the client can still get a 500.
+   */
+  write(chunk: string | Buffer | Uint8Array): boolean {
+    if (this.writableEnded) throw codedError(Error, 'ERR_STREAM_WRITE_AFTER_END', 'write after end');
+    let data: string | Buffer;
+    if (typeof chunk === 'string') data = chunk;
+    else if (chunk === null) throw codedError(TypeError, 'ERR_STREAM_NULL_VALUES', 'May not write null values to stream');
+    else data = bodyBuffer(chunk);
+    const length = typeof data === 'string' ? Buffer.byteLength(data) : data.length;
+    // Counted only once the head is out: a head refused (its status code) leaves no count behind.
+    const counted = this.declaredLength >= 0 ? this.countBody(length, false) : -1;
     if (!this.headersSent) this.sendHead(-1);
+    if (counted >= 0) this.bodyBytes = counted;
     if (this.noBody) return true;
-    const length = typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
     // An empty chunk would read as the last-chunk marker (RFC 9112 §7.1).
     if (length === 0) return true;
-    if (!this.chunked) return this.sink.writeOut(this, chunk);
+    if (!this.chunked) return this.sink.writeOut(this, data);
     this.sink.writeOut(this, length.toString(16) + '\r\n');
-    this.sink.writeOut(this, chunk);
+    this.sink.writeOut(this, data);
     return this.sink.writeOut(this, CHUNK_END);
   }
 
-  end(body?: string | Buffer): void {
+  /** null, like undefined, ends without a last piece (as in node). */
+  end(body?: string | Buffer | Uint8Array | null): void {
     if (this.writableEnded) return;
-    this.writableEnded = true;
+    if (body !== undefined && typeof body !== 'string') body = body === null ? undefined : bodyBuffer(body);
     if (!this.headersSent) {
       const length = body === undefined ? 0 : typeof body === 'string' ? (body === memo.body ? memo.bodyLength : Buffer.byteLength(body)) : body.length;
+      if (this.declaredLength >= 0) this.countBody(length, true);
       const head = this.renderHead(length);
-      if (this.noBody || length === 0) this.sink.writeOut(this, head, this.asciiHead);
+      this.writableEnded = true;
+      if (this.chunked) {
+        // The handler's own Transfer-Encoding: chunked; the engine frames the body under it.
+        this.sink.writeOut(this, head, this.asciiHead);
+        if (length > 0) {
+          this.sink.writeOut(this, length.toString(16) + '\r\n');
+          this.sink.writeOut(this, body as string | Buffer);
+          this.sink.writeOut(this, CHUNK_END);
+        }
+        this.sink.writeOut(this, LAST_CHUNK);
+      }
+      else if (this.noBody || length === 0) this.sink.writeOut(this, head, this.asciiHead);
       // One string for head + text body: one write, one copy into the socket. A body whose
       // UTF-8 length equals its length is ASCII.
       else if (typeof body === 'string') {
@@ -325,18 +472,20 @@ export class Response implements WaferResponse {
         this.sink.writeOut(this, head, this.asciiHead);
         this.sink.writeOut(this, body as Buffer);
       }
-    } else if (!this.noBody) {
-      if (body !== undefined) {
-        const length = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
+    } else {
+      const length = body === undefined ? 0 : typeof body === 'string' ? Buffer.byteLength(body) : body.length;
+      if (this.declaredLength >= 0) this.countBody(length, true);
+      this.writableEnded = true;
+      if (!this.noBody) {
         if (length > 0) {
           if (this.chunked) {
             this.sink.writeOut(this, length.toString(16) + '\r\n');
-            this.sink.writeOut(this, body);
+            this.sink.writeOut(this, body as string | Buffer);
             this.sink.writeOut(this, CHUNK_END);
-          } else this.sink.writeOut(this, body);
+          } else this.sink.writeOut(this, body as string | Buffer);
         }
+        if (this.chunked) this.sink.writeOut(this, LAST_CHUNK);
       }
-      if (this.chunked) this.sink.writeOut(this, LAST_CHUNK);
     }
     this.sink.endOut(this);
   }
@@ -346,11 +495,32 @@ export class Response implements WaferResponse {
   }
 
   /**
+   * `length` more body bytes (`last`: and no more) against the handler's Content-Length, when
+   * that is what frames this body: the new total, or -1 when the body is not counted. Past
+   * the declared length, the surplus would be read as the start of the next response; short of
+   * it at the end, the next response as the rest of this body. Either way node's
+   * ERR_HTTP_CONTENT_LENGTH_MISMATCH is thrown before a byte is queued: into the handler, which
+   * gets a 500 if the head has not left, else a cut connection.
+   */
+  private countBody(length: number, last: boolean): number {
+    // Transfer-Encoding frames the body instead (the Content-Length is not sent beside it,
+    // RFC 9112 §6.2), except to HTTP/1.0, which gets no Transfer-Encoding.
+    if (this.teMode !== TE_NONE && !this.http10) return -1;
+    if (this.headersSent ? this.noBody : this.isHead || bodyless(this.statusCode)) return -1;
+    const limit = this.declaredLength;
+    const total = this.bodyBytes + length;
+    if (total > limit || (last && total !== limit)) {
+      throw codedError(RangeError, 'ERR_HTTP_CONTENT_LENGTH_MISMATCH',
+        `Response body's content-length of ${total} byte(s) does not match the content-length of ${limit} byte(s) set in header`);
+    }
+    return total;
+  }
+
+  /**
    * The head for a body of `length` bytes (-1: unknown — chunked on HTTP/1.1, close-delimited
    * on HTTP/1.0, RFC 9112 §6.3).
    */
   private renderHead(length: number): string {
-    this.headersSent = true;
     const code = this.statusCode;
     const input = (this.isHead ? FLAG_HEAD : 0) | (this.http10 ? FLAG_HTTP10 : 0) | (this.keepAlive ? FLAG_KEEPALIVE : 0);
     const date = dateLine();
@@ -360,9 +530,14 @@ export class Response implements WaferResponse {
       this.noBody = (out & FLAG_NOBODY) !== 0;
       this.chunked = (out & FLAG_CHUNKED) !== 0;
       this.keepAlive = (out & FLAG_KEEPALIVE) !== 0;
+      this.headersSent = true;
       return memo.head;
     }
+    // Before headersSent is set (the memo only ever holds a valid code): the handler sees the
+    // throw and the client still gets a 500.
+    checkStatusCode(code);
     const head = this.render(code, length, date);
+    this.headersSent = true;
     if (this._statusMessage === '' && memoizable(this.fields)) {
       memo.code = code;
       memo.length = length;
@@ -382,14 +557,21 @@ export class Response implements WaferResponse {
   private render(code: number, length: number, date: string): string {
     let head = this._statusMessage === '' ? statusLine(code) : `HTTP/1.1 ${code} ${this._statusMessage}\r\n`;
     const fields = this.fields;
-    let framed = false;
+    // RFC 9110 §8.6 / RFC 9112 §6.1: no Content-Length or Transfer-Encoding in a 1xx or 204; no
+    // Transfer-Encoding to an HTTP/1.0 client (it gets Content-Length or a close-delimited body).
+    const noFraming = code < 200 || code === 204;
+    const te = noFraming || this.http10 ? TE_NONE : this.teMode;
     if (fields !== null) {
       if (indexOfKey(fields, 'date') === -1) head += date;
       for (let i = 0; i < fields.length; i += 3) {
         const key = fields[i] as string;
         const value = fields[i + 2];
-        if (key === 'content-length' || key === 'transfer-encoding') framed = true;
-        else if (key === 'connection') {
+        if (key === 'content-length') {
+          // RFC 9112 §6.2: not beside a Transfer-Encoding.
+          if (noFraming || te !== TE_NONE) continue;
+        } else if (key === 'transfer-encoding') {
+          if (te === TE_NONE) continue;
+        } else if (key === 'connection') {
           // The handler may ask to close; it may not keep open what the connection must close.
           if (/\bclose\b/i.test(String(value))) this.keepAlive = false;
           continue;
@@ -403,13 +585,18 @@ export class Response implements WaferResponse {
       this.noBody = true;
     } else {
       if (this.isHead) this.noBody = true;
-      if (!framed) {
-        if (length >= 0) head += 'Content-Length: ' + length + '\r\n';
-        else if (this.http10) this.keepAlive = false; // close-delimited body
-        else {
-          this.chunked = !this.isHead;
-          head += 'Transfer-Encoding: chunked\r\n';
-        }
+      // The handler's framing, else the engine's. Whichever it is, the engine writes the body
+      // to match it: chunks under chunked, bytes counted against a Content-Length.
+      if (te === TE_CHUNKED) this.chunked = !this.isHead;
+      // RFC 9112 §6.3: a response whose last coding is not chunked ends with the connection.
+      else if (te === TE_OTHER) this.keepAlive = false;
+      else if (this.declaredLength >= 0) {
+        // sent as the handler set it
+      } else if (length >= 0) head += 'Content-Length: ' + length + '\r\n';
+      else if (this.http10) this.keepAlive = false; // close-delimited body
+      else {
+        this.chunked = !this.isHead;
+        head += 'Transfer-Encoding: chunked\r\n';
       }
     }
     if (!this.keepAlive) head += 'Connection: close\r\n\r\n';

@@ -1,6 +1,7 @@
 // Reason phrases (RFC 9110 §15) and the pre-rendered status lines built from them.
 // A status line is the same bytes for every response with that code, so it is rendered
 // once per code and version and reused.
+import { codedError } from './http-error.js';
 
 export const STATUS_TEXT: Readonly<Record<number, string>> = {
   100: 'Continue', 101: 'Switching Protocols', 102: 'Processing', 103: 'Early Hints',
@@ -23,18 +24,30 @@ export const STATUS_TEXT: Readonly<Record<number, string>> = {
 };
 
 export function statusText(code: number): string {
-  return STATUS_TEXT[code] ?? (code < 200 ? 'Informational' : code < 300 ? 'Success' : code < 400 ? 'Redirection' : code < 500 ? 'Client Error' : 'Server Error');
+  return STATUS_TEXT[code] ?? (code < 200 ? 'Informational' : code < 300 ? 'Success' : code < 400 ? 'Redirection' : code < 500 ? 'Client Error' : code < 600 ? 'Server Error' : 'Unknown');
+}
+
+/**
+ * Throws node's ERR_HTTP_INVALID_STATUS_CODE (a RangeError) unless `code` is an integer in
+ * 100..999. RFC 9110 §15 defines only 100..599, but node:http sends any three-digit code
+ * (600..999 are used for internal status between programs), and so does wafer. Anything else
+ * (1000, 99, 200.5, NaN, a string carrying CRLF) would make a status line no client can read,
+ * or inject fields after it.
+ */
+export function checkStatusCode(code: unknown): void {
+  if (typeof code !== 'number' || !Number.isInteger(code) || code < 100 || code > 999) {
+    throw codedError(RangeError, 'ERR_HTTP_INVALID_STATUS_CODE', `Invalid status code: ${String(code)}`);
+  }
 }
 
 // Indexed by code: an array load, not a hash lookup, on every response.
 const lines11: string[] = [];
-for (let code = 100; code < 600; code++) lines11.push(`HTTP/1.1 ${code} ${statusText(code)}\r\n`);
+for (let code = 100; code < 1000; code++) lines11.push(`HTTP/1.1 ${code} ${statusText(code)}\r\n`);
 
 /** `HTTP/1.1 200 OK\r\n` for a code with its default reason, rendered once. */
 export function statusLine(code: number): string {
-  const line = code >= 100 && code < 600 ? lines11[code - 100] : undefined;
-  if (line === undefined || !Number.isInteger(code)) throw new RangeError(`invalid status code: ${code}`);
-  return line;
+  checkStatusCode(code);
+  return lines11[code - 100];
 }
 
 /** RFC 9110 §6.4.1 / RFC 9112 §6.3: 1xx, 204 and 304 never carry content. */

@@ -47,10 +47,10 @@ export interface WaferResponse {
   readonly headersSent: boolean;
   /** True once end() has been called. */
   readonly writableEnded: boolean;
-  /** Set the status (and headers) for the head, which leaves with the first write()/end(). */
-  writeHead(statusCode: number, headers?: Record<string, string | number | readonly string[]>): this;
+  /** Set the status (and reason phrase, and headers) for the head, which leaves with the first write()/end(). */
+  writeHead(statusCode: number, reason?: string | Record<string, string | number | readonly string[]>, headers?: Record<string, string | number | readonly string[]>): this;
   /** Send a piece of body (chunked when no Content-Length was set). False: wait for 'drain' (see drain()). */
-  write(chunk: string | Buffer): boolean;
+  write(chunk: string | Buffer | Uint8Array): boolean;
   /**
    * Resolves when the connection can take more (after write() returned false) — or at once when
    * the connection is gone, so a writer must check `destroyed` to stop.
@@ -59,7 +59,7 @@ export interface WaferResponse {
   /** The connection is gone (client reset, timeout, server cut): writes are dropped. */
   readonly destroyed: boolean;
   /** Finish the response, with an optional last piece of body. */
-  end(body?: string | Buffer): void;
+  end(body?: string | Buffer | Uint8Array | null): void;
   /** Send `value` as JSON with `content-type: application/json; charset=utf-8`. */
   json(value: unknown, statusCode?: number): void;
   /** Set Content-Type from a short name or extension ('json', 'html', 'txt', '.css') or a full type. */
