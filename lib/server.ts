@@ -184,6 +184,10 @@ export class Server implements ServerCore, WaferServer {
       // RFC 9112 §7.1.1 allows BWS before a chunk extension's `;` (`5 ;ext`); llhttp refuses it
       // unless this flag is set. Everything else stays strict (parser/RULES.md).
       lenient: options.lenient ?? Lenient.SPACES_AFTER_CHUNK_SIZE,
+      // …and only there: `5 \r\n` stays 400 (llhttp's flag would let it through). And RFC 9110
+      // §5.6.1's empty list elements: `Transfer-Encoding: chunked,` is chunked (wafer parser).
+      chunkSpacesOnlyBeforeExtension: true,
+      teEmptyListElements: true,
       maxHeaderSize: this.limits.maxHeaderSize,
       maxHeaderCount: this.limits.maxHeaderCount,
       maxUrlLength: this.limits.maxUrlLength,
