@@ -1755,7 +1755,10 @@ export class RequestMachine {
             s = S.CHUNK_EXTENSIONS;
             continue;
           }
-          return this.fail(E.INVALID_CHUNK_SIZE, 'Whitespace after chunk size without a chunk extension', p);
+          if (buf[p] === 13 || buf[p] === 10) {
+            return this.fail(E.INVALID_CHUNK_SIZE, 'Whitespace after chunk size without a chunk extension', p);
+          }
+          return this.fail(E.INVALID_CHUNK_SIZE, 'Invalid character in chunk size', p);
         }
         case S.CHUNK_EXTENSIONS: {
           if (p === end) break;

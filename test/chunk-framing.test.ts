@@ -8,7 +8,10 @@
 // Checked on the parsers directly (whole, split at every byte, byte by byte) and over real
 // sockets on both loops and both parsers.
 import t, { type Test } from 'tap';
+import fc from 'fast-check';
 import { createParser } from '../parser/index.js';
+import { trace } from '../fuzz/trace.js';
+import { diffTraces } from '../fuzz/compare.js';
 import { Lenient, type ParserKind, type ParserOptions } from '../parser/types.js';
 import { forEachServerKind, startServer, PARSERS } from './helpers/server-kinds.js';
 import { raw, responsesOf } from './helpers/raw-client.js';
@@ -119,6 +122,46 @@ t.test('wafer: empty list elements after chunked are ignored (RFC 9110 §5.6.1)'
 
 t.test('llhttp: refuses `chunked,` whatever the options (a known backend difference)', async (t) => {
   for (const [te, , code] of TE_CASES) t.equal(parse('llhttp', head(te) + '3\r\nabc\r\n0\r\n\r\n', [], SERVER).error, code, JSON.stringify(te));
+});
+
+// The llhttp adapter follows chunked bodies itself to apply the rule: it must stay in step with
+// llhttp through any sizes, extensions, data, trailers and pipelines, cut anywhere.
+const sizeLine = fc.record({
+  data: fc.string({ unit: fc.constantFrom('a', ' ', '\t', '\r', '\n', ';', '0', '5', 'f'), maxLength: 20 }),
+  upper: fc.boolean(),
+  bws: fc.constantFrom('', '', ' ', '\t', '  \t'),
+  ext: fc.constantFrom('', '', ';a', ';a=b', ';a="x y"', ' ;'),
+});
+const chunkedMessage = fc.record({
+  chunks: fc.array(sizeLine, { maxLength: 4 }),
+  last: fc.record({ bws: fc.constantFrom('', '', ' '), ext: fc.constantFrom('', ';z') }),
+  trailers: fc.constantFrom('', 'T: 1\r\n', 'A: 5 \r\nB: c\r\n'),
+}).map(({ chunks, last, trailers }) => {
+  let out = head();
+  for (const c of chunks) {
+    const size = c.data.length.toString(16);
+    out += (c.upper ? size.toUpperCase() : size) + c.bws + c.ext + '\r\n' + c.data + '\r\n';
+  }
+  return out + '0' + last.bws + last.ext + '\r\n' + trailers + '\r\n';
+});
+const message = fc.oneof(
+  { weight: 4, arbitrary: chunkedMessage },
+  { weight: 1, arbitrary: fc.constant('GET / HTTP/1.1\r\nHost: x\r\n\r\n') },
+  { weight: 1, arbitrary: fc.string({ maxLength: 12 }).map((b) => `POST / HTTP/1.1\r\nContent-Length: ${b.length}\r\n\r\n${b}`) },
+);
+
+t.test('both parsers agree on generated chunked pipelines with the server options, however cut', async (t) => {
+  const parsers = (kind: ParserKind) => (sink: Parameters<typeof createParser>[1], o?: ParserOptions) => createParser(kind, sink, o);
+  fc.assert(fc.property(fc.array(message, { minLength: 1, maxLength: 4 }), fc.array(fc.nat(), { maxLength: 6 }), (msgs, rawCuts) => {
+    const input = Buffer.from(msgs.join(''), 'latin1');
+    const cuts = [...new Set(rawCuts.map((c) => 1 + (c % Math.max(1, input.length - 1))))].sort((a, b) => a - b);
+    const oracle = trace(parsers('wafer'), input, [], { parser: SERVER });
+    for (const kind of PARSERS) {
+      const d = diffTraces(oracle, trace(parsers(kind), input, cuts, { parser: SERVER }), 'exact', ['wafer whole', `${kind} cut`]);
+      if (d !== null) throw new Error(`${d}\n  input: ${JSON.stringify(msgs.join(''))}\n  cuts: ${JSON.stringify(cuts)}`);
+    }
+  }), { seed: 20261202, numRuns: 1500 });
+  t.pass('1500 pipelines');
 });
 
 // ---------------------------------------------------------------- over real sockets
