@@ -2,7 +2,8 @@
 import { listen } from '../lib/index.js';
 import app from './app.js';
 
-const server = await listen(app, { port: Number(process.env.PORT) || 4242 });
+// No port: listen() reads PORT (default 4242) and refuses one that is not a port.
+const server = await listen(app);
 console.log(`wafer examples on http://localhost:${server.port}/`);
 
 const stop = () => {

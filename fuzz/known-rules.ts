@@ -41,6 +41,12 @@ function digitsAround(text: string, offset: number): string {
   return text.slice(a, b);
 }
 
+/**
+ * A Transfer-Encoding line whose value has a comma right after `chunked` (OWS between):
+ * groups: the line up to the value's start, the value up to `chunked`, what follows it.
+ */
+const TE_CHUNKED_COMMA = /((?:^|\n) ?transfer-encoding[ \t]*:)([^\r\n]*?chunked)([ \t]*,[^\r\n]*)/i;
+
 export const KNOWN_RULES: KnownRule[] = [
   {
     name: 'llhttp 9.4 HTAB as whitespace',
@@ -95,6 +101,24 @@ export const KNOWN_RULES: KnownRule[] = [
       if (digits.length === 0) return false;
       const value = hex ? BigInt('0x' + digits) : /^[0-9]+$/.test(digits) ? BigInt(digits) : 0n;
       return value > MAX_SAFE && isPrefix(ours.events, oracle.events);
+    },
+  },
+  {
+    name: 'RFC 9110 §5.6.1 empty Transfer-Encoding elements',
+    why: 'with teEmptyListElements (the server sets it) our parser ignores empty list elements after chunked: '
+      + '`Transfer-Encoding: chunked,` is chunked, where llhttp refuses it (strict) or reads until EOF (lenient '
+      + 'TRANSFER_ENCODING); and a coding after `chunked,` is refused where it is met, not at the comma. '
+      + 'Variant: the trailing empty elements removed. Direct check: both stop with HPE_INVALID_TRANSFER_ENCODING '
+      + 'after the same events, on a Transfer-Encoding line with a comma after chunked. Pinned in test/chunk-framing.test.ts.',
+    variant(text) {
+      const out = text.replace(new RegExp(TE_CHUNKED_COMMA.source, 'gi'), (m, lead: string, value: string, rest: string) =>
+        /^[ \t,]*$/.test(rest) ? lead + value : m);
+      return out === text ? null : out;
+    },
+    explains(text, oracle, ours) {
+      if (ours.error?.code !== 'HPE_INVALID_TRANSFER_ENCODING' || oracle.error?.code !== ours.error.code) return false;
+      if (!TE_CHUNKED_COMMA.test(text)) return false;
+      return diffTraces({ ...oracle, error: null }, { ...ours, error: null }, 'differential') === null;
     },
   },
   {

@@ -2,8 +2,8 @@
 // failure is an HttpError the engine answers with its status and message:
 //   415 — the Content-Type (or its charset) is not the one asked for (RFC 9110 §15.5.16);
 //   400 — the body is empty, not UTF-8, not JSON, or a malformed form;
-//   413 — a streamed body grows past the limit (buffered bodies are capped by the engine's
-//         maxBodySize before the handler runs).
+//   413 — the body is larger than the `limit` option (a buffered body is also capped by the
+//         engine's maxBodySize before the handler runs).
 import { Buffer } from 'node:buffer';
 import { HttpError } from './http-error.js';
 import { DEFAULT_LIMITS, addSize } from './limits.js';
@@ -13,7 +13,10 @@ import type { WaferRequest } from './types.js';
 export interface BodyOptions {
   /** Check Content-Type before parsing (default true). false: parse whatever was sent. */
   checkType?: boolean;
-  /** Most bytes read from a streamed body (default DEFAULT_LIMITS.maxBodySize). */
+  /**
+   * Most body bytes accepted, buffered or streamed (→ 413). Default: for a buffered body the
+   * engine's maxBodySize alone; for a streamed one DEFAULT_LIMITS.maxBodySize.
+   */
   limit?: number;
 }
 
@@ -53,18 +56,32 @@ function requireType(req: WaferRequest, ok: (type: string) => boolean, expected:
 
 /**
  * The whole body as bytes: `req.body` when the engine buffered it, otherwise read from the
- * request stream (streamBody mode) up to `limit` bytes.
+ * request stream (streamBody mode). `options` is the limit, or `{ limit }`. More than `limit`
+ * bytes → 413, in either mode. Without a limit, a buffered body is taken as the engine's
+ * maxBodySize let it through, and a stream is read up to DEFAULT_LIMITS.maxBodySize.
  */
-export async function readBody(req: WaferRequest, limit: number = DEFAULT_LIMITS.maxBodySize): Promise<Buffer> {
-  if (req.body.length > 0) return req.body;
+export async function readBody(req: WaferRequest, options?: number | { limit?: number }): Promise<Buffer> {
+  const limit = typeof options === 'object' && options !== null ? options.limit : options;
+  if (limit !== undefined && !(Number.isInteger(limit) && limit >= 0)) {
+    throw new TypeError(`body limit must be a whole number of bytes, got ${String(limit)}`);
+  }
+  if (req.body.length > 0) {
+    if (limit !== undefined && req.body.length > limit) throw tooLarge(limit);
+    return req.body;
+  }
+  const max = limit ?? DEFAULT_LIMITS.maxBodySize;
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
-    size = addSize(size, chunk.length, limit);
-    if (size < 0) throw new HttpError(413, `request body larger than ${limit} bytes`);
+    size = addSize(size, chunk.length, max);
+    if (size < 0) throw tooLarge(max);
     chunks.push(chunk);
   }
   return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+}
+
+function tooLarge(limit: number): HttpError {
+  return new HttpError(413, `request body larger than ${limit} bytes`);
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });

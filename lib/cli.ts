@@ -9,7 +9,7 @@ import { extname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { listen } from './index.js';
 import type { Handler, WaferServer } from './types.js';
-import { parseSettings, SettingsError, USAGE, type CliSettings } from './settings.js';
+import { parseSettings, SettingsError, startupLine, USAGE, type CliSettings } from './settings.js';
 import { CLUSTER_PORT_ENV, runPrimary, workerMessages, type WorkerMessage } from './cluster.js';
 
 /** Tried in order when the name given has no extension (`wafer examples/factor`). */
@@ -75,14 +75,6 @@ async function registerTypeScript(): Promise<void> {
   cjs.register();
 }
 
-/** The startup line: `wafer: serving app.js on http://localhost:4242 (loop edge, …, pid 123)`. */
-function describe(s: CliSettings, port: number, who: string): string {
-  const any = s.host === '0.0.0.0' || s.host === '::';
-  const host = any ? 'localhost' : s.host.includes(':') ? `[${s.host}]` : s.host;
-  return `wafer: serving ${s.file} on http://${host}:${port} (loop ${s.loop}, parser ${s.parser}, ` +
-    `max ${s.maxConns} connections${s.workers > 1 ? ' per worker' : ''}, ${who}${any ? ', all interfaces' : ''})`;
-}
-
 /** Serve in this process: the whole command when WORKERS=1, one worker otherwise. */
 async function serve(s: CliSettings): Promise<void> {
   const handler = await loadHandler(resolveAppFile(s.file));
@@ -124,7 +116,7 @@ async function serve(s: CliSettings): Promise<void> {
     process.on('disconnect', () => close(false));
     process.send?.({ wafer: workerMessages.listening, port: server.port } satisfies WorkerMessage);
   } else {
-    console.log(describe(s, server.port, `pid ${process.pid}`));
+    console.log(startupLine(s, server.port, `pid ${process.pid}`));
   }
 }
 
@@ -137,7 +129,7 @@ async function main(): Promise<void> {
   if (settings.workers > 1 && cluster.isPrimary) {
     // Check the file exists before forking n processes that would each say so.
     resolveAppFile(settings.file);
-    runPrimary(settings, (port, pids) => console.log(describe(settings, port, `${pids.length} workers: pids ${pids.join(' ')}`)));
+    runPrimary(settings, (port, pids) => console.log(startupLine(settings, port, `${pids.length} workers: pids ${pids.join(' ')}`)));
     return;
   }
   await serve(settings);

@@ -76,10 +76,21 @@ export function checkPreconditions(req: WaferRequest, etag: string, mtimeSec: nu
 }
 
 /**
+ * A byte position: 1*DIGIT (RFC 9110 §14.1.1). -1 when not digits; Infinity when the digits
+ * are too many for an exact integer, which is still a valid position, just past any file.
+ */
+function bytePos(text: string): number {
+  const n = parseDecimal(text);
+  if (n >= 0) return n;
+  return text.length > 0 && /^[0-9]+$/.test(text) ? Infinity : -1;
+}
+
+/**
  * A Range header against a representation of `size` bytes (RFC 9110 §14.1.2):
  * { start, end } (inclusive) for one satisfiable range, 'unsatisfiable' (→ 416), or
  * undefined to ignore it and send the whole file: not a bytes range, malformed, or several
- * ranges.
+ * ranges. Positions too large for a double are still positions: a first-pos past the end is
+ * unsatisfiable however many digits it has, a last-pos or suffix past it is clamped.
  */
 export function parseRange(value: string, size: number): { start: number; end: number } | 'unsatisfiable' | undefined {
   const eq = value.indexOf('=');
@@ -92,16 +103,16 @@ export function parseRange(value: string, size: number): { start: number; end: n
   const firstText = spec.slice(0, dash);
   const lastText = spec.slice(dash + 1);
   if (firstText === '') {
-    const suffix = parseDecimal(lastText);
+    const suffix = bytePos(lastText);
     if (suffix < 0) return undefined;
     if (suffix === 0 || size === 0) return 'unsatisfiable';
     return { start: Math.max(0, size - suffix), end: size - 1 };
   }
-  const first = parseDecimal(firstText);
+  const first = bytePos(firstText);
   if (first < 0) return undefined;
   let last = size - 1;
   if (lastText !== '') {
-    last = parseDecimal(lastText);
+    last = bytePos(lastText);
     if (last < 0 || last < first) return undefined;
   }
   if (first >= size) return 'unsatisfiable';

@@ -1,7 +1,9 @@
 // A bounded in-memory cache of small files for serveFile/serveStatic. An entry is used only
 // while the file on disk still has the inode, size and mtime it had when cached, so an edit
 // (or a replacement by rename) is picked up on the next request.
-import type fs from 'node:fs';
+// A named import, not `import type fs from`: this line is copied into file-cache.d.ts, and a
+// default import of node:fs fails to compile for consumers without esModuleInterop.
+import type { Stats } from 'node:fs';
 
 interface CacheEntry {
   ino: number;
@@ -27,7 +29,7 @@ export class FileCache {
   }
 
   /** The cached bytes if the file on disk is still the one cached (same inode, size, mtime). */
-  get(path: string, st: fs.Stats): Buffer | undefined {
+  get(path: string, st: Stats): Buffer | undefined {
     const e = this.entries.get(path);
     if (e === undefined) return undefined;
     this.delete(path);
@@ -37,7 +39,7 @@ export class FileCache {
     return e.data;
   }
 
-  set(path: string, st: fs.Stats, data: Buffer): void {
+  set(path: string, st: Stats, data: Buffer): void {
     if (data.length > this.maxFileSize || data.length > this.maxBytes) return;
     this.delete(path);
     while (this.bytes + data.length > this.maxBytes) {

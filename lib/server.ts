@@ -10,7 +10,7 @@ import type { LoopStrategy } from '../loop/types.js';
 import { Connection, Phase, RETRY_AFTER, connectionOf } from './connection.js';
 import { ParserPool } from './parser-pool.js';
 import { dateLine } from './date.js';
-import { DEFAULT_LIMITS, isSize, resolveLimits, type Limits } from './limits.js';
+import { DEFAULT_LIMITS, isSize, parseDecimal, resolveLimits, type Limits } from './limits.js';
 import type { Handler, LoopKind, ServerOptions, ServerStats, WaferServer } from './types.js';
 
 /** Server defaults besides the byte limits (those are DEFAULT_LIMITS in lib/limits.ts). */
@@ -58,6 +58,71 @@ export interface ServerCore {
 }
 
 const LIMIT_KEYS = Object.keys(DEFAULT_LIMITS) as (keyof Limits)[];
+
+/**
+ * Every ServerOptions key that is not a limit. Typed as a Record so that tsc refuses this
+ * list until a new option is added here (and one that is not an option). Limits come from
+ * DEFAULT_LIMITS (lib/limits.ts) on their own.
+ */
+const SERVER_OPTION_KEYS: Record<Exclude<keyof ServerOptions, keyof Limits>, true> = {
+  port: true, host: true, loop: true, maxConns: true, parser: true, lenient: true, streamBody: true,
+  headersTimeout: true, requestTimeout: true, keepAliveTimeout: true, closeGrace: true, handlerTimeout: true,
+  rawSocket: true, onError: true,
+};
+
+/** The option names listen() accepts; any other key is a TypeError (a typo must not be ignored). */
+export const KNOWN_OPTIONS: readonly string[] = [...Object.keys(SERVER_OPTION_KEYS), ...LIMIT_KEYS];
+const KNOWN_OPTION_SET = new Set(KNOWN_OPTIONS);
+
+/** Levenshtein distance: single-character insertions, deletions and substitutions. */
+export function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = row;
+  }
+  return prev[b.length]!;
+}
+
+/** Throw for the first key of `options` that is not an option, suggesting the nearest name. */
+function checkOptionNames(options: object): void {
+  for (const key of Object.keys(options)) {
+    if (KNOWN_OPTION_SET.has(key)) continue;
+    let best = '';
+    let bestDistance = Infinity;
+    for (const name of KNOWN_OPTIONS) {
+      // Case differences count once: `maxconns` is as near to `maxConns` as `maxConn`.
+      const d = editDistance(key.toLowerCase(), name.toLowerCase()) + (key.toLowerCase() === name.toLowerCase() ? 1 : 0);
+      if (d < bestDistance) {
+        best = name;
+        bestDistance = d;
+      }
+    }
+    // A suggestion only when it is plausibly a typo: at most a third of the name differs.
+    const hint = bestDistance <= Math.max(2, Math.floor(best.length / 3)) ? ` (did you mean '${best}'?)` : '';
+    throw new TypeError(`unknown option '${key}'${hint}`);
+  }
+}
+
+/**
+ * The port: options.port, else $PORT, else 4242. An empty or unset PORT means the default;
+ * anything else must be a whole number 0..65535 (as the CLI requires), never silently 4242.
+ */
+function portOption(options: ServerOptions): number {
+  const v = options.port;
+  if (v !== undefined) {
+    if (!isSize(v, 65535)) throw new RangeError(`port must be a whole number from 0 to 65535, got ${String(v)}`);
+    return v;
+  }
+  const env = process.env.PORT;
+  if (env === undefined || env === '') return 4242;
+  const port = parseDecimal(env, 65535);
+  if (port < 0) throw new RangeError(`PORT=${env} is not a port: expected a whole number from 0 to 65535 (or PORT unset for 4242)`);
+  return port;
+}
 
 function timeoutOption(options: ServerOptions, name: 'headersTimeout' | 'requestTimeout' | 'keepAliveTimeout' | 'closeGrace' | 'handlerTimeout'): number {
   const v = options[name];
@@ -123,6 +188,7 @@ export class Server implements ServerCore, WaferServer {
 
   constructor(handler: Handler, options: ServerOptions = {}) {
     if (typeof handler !== 'function') throw new TypeError('listen(handler): handler must be a function');
+    checkOptionNames(options);
     this.handler = handler;
     const overrides: Partial<Limits> = {};
     for (const key of LIMIT_KEYS) if (options[key] !== undefined) overrides[key] = options[key];
@@ -136,6 +202,10 @@ export class Server implements ServerCore, WaferServer {
       // RFC 9112 §7.1.1 allows BWS before a chunk extension's `;` (`5 ;ext`); llhttp refuses it
       // unless this flag is set. Everything else stays strict (parser/RULES.md).
       lenient: options.lenient ?? Lenient.SPACES_AFTER_CHUNK_SIZE,
+      // …and only there: `5 \r\n` stays 400 (llhttp's flag would let it through). And RFC 9110
+      // §5.6.1's empty list elements: `Transfer-Encoding: chunked,` is chunked (wafer parser).
+      chunkSpacesOnlyBeforeExtension: true,
+      teEmptyListElements: true,
       maxHeaderSize: this.limits.maxHeaderSize,
       maxHeaderCount: this.limits.maxHeaderCount,
       maxUrlLength: this.limits.maxUrlLength,
@@ -152,7 +222,7 @@ export class Server implements ServerCore, WaferServer {
     this.keepAliveTimeout = timeoutOption(options, 'keepAliveTimeout');
     this.closeGrace = timeoutOption(options, 'closeGrace');
     this.handlerTimeout = options.handlerTimeout === 0 ? 0 : timeoutOption(options, 'handlerTimeout');
-    this.requestedPort = options.port ?? (Number(process.env.PORT) || 4242);
+    this.requestedPort = portOption(options);
     this.requestedHost = options.host ?? DEFAULT_OPTIONS.host;
     this.errorHook = options.onError ?? ((err: unknown) => console.error('wafer: handler failed:', err));
     this.counters = {

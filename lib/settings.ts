@@ -150,3 +150,15 @@ function named<T>(v: { value: string; from: string }, names: Record<string, T>):
   }
   return found;
 }
+
+/**
+ * The startup line: `wafer: serving app.js on http://localhost:4242 (loop edge, parser wafer,
+ * max 10000 connections, pid 123)`; `who` names the process(es).
+ */
+export function startupLine(s: CliSettings, port: number, who: string): string {
+  const any = s.host === '0.0.0.0' || s.host === '::';
+  const host = any ? 'localhost' : s.host.includes(':') ? `[${s.host}]` : s.host;
+  const conns = `${s.maxConns} connection${s.maxConns === 1 ? '' : 's'}`;
+  return `wafer: serving ${s.file} on http://${host}:${port} (loop ${s.loop}, parser ${s.parser}, ` +
+    `max ${conns}${s.workers > 1 ? ' per worker' : ''}, ${who}${any ? ', all interfaces' : ''})`;
+}

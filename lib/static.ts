@@ -244,6 +244,9 @@ export function serveStatic(root: string, options: StaticOptions = {}): Handler 
     if (real === undefined || !isInside(rootReal, real)) return plain(res, 404, 'Not Found');
     const st = await fsp.stat(real).catch(() => undefined);
     if (st === undefined) return plain(res, 404, 'Not Found');
+    // A trailing slash names a directory: `/a.txt/` is not the file (a filesystem would say
+    // ENOTDIR), and serving it would give one file several URLs with other relative bases.
+    if (!st.isDirectory() && rel.endsWith('/')) return plain(res, 404, 'Not Found');
     if (st.isDirectory()) {
       if (index === false) return plain(res, 404, 'Not Found');
       if (!rel.endsWith('/')) {

@@ -75,7 +75,7 @@ export type Handler = (req: WaferRequest, res: WaferResponse) => unknown | Promi
 export type LoopKind = 'edge' | 'poll';
 
 export interface ServerOptions extends Partial<Limits> {
-  /** Default: Number(process.env.PORT) || 4242. 0 picks a free port. */
+  /** Default: $PORT, or 4242 when PORT is unset or empty (any other PORT that is not 0..65535 is an error). 0 picks a free port. */
   port?: number;
   /** Default '0.0.0.0'. */
   host?: string;

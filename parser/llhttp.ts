@@ -5,12 +5,14 @@
 import { createRequire } from 'node:module';
 import { DEFAULT_LIMITS, parseDecimal } from '../lib/limits.js';
 import type { ParseError } from './errors.js';
-import type { ParserOptions, RequestParser, RequestSink } from './types.js';
+import { Lenient, type ParserOptions, type RequestParser, type RequestSink } from './types.js';
 
 interface NodeHTTPParser {
   initialize(type: number, resource: object, maxHeaderSize: number, lenient: number): void;
   execute(data: Buffer): number | (Error & { code: string; reason: string; bytesParsed: number });
   finish(): undefined | (Error & { code: string; reason: string; bytesParsed: number });
+  /** llhttp_resume(): go on after a callback answered HPE_PAUSED. */
+  resume(): void;
   remove(): void;
   free(): void;
   [slot: number]: unknown;
@@ -28,6 +30,20 @@ const LLHTTP_METHODS = methods.slice(0, 34).concat([
   'PRI', 'DESCRIBE', 'ANNOUNCE', 'SETUP', 'PLAY', 'PAUSE', 'TEARDOWN', 'GET_PARAMETER', 'SET_PARAMETER', 'REDIRECT',
   'RECORD', 'FLUSH', 'QUERY',
 ]);
+
+/** llhttp's HPE_PAUSED: an on_headers_complete answer that stops execute() right after the head. */
+const HPE_PAUSED = 21;
+
+// The chunk-line watch (ParserOptions.chunkSpacesOnlyBeforeExtension): where it stands in a
+// chunked body. llhttp cannot tell `5 ;a` from `5 ` under SPACES_AFTER_CHUNK_SIZE and Node's
+// binding reports no chunk headers, so the adapter follows the body's framing itself: from the
+// end of the head (llhttp pauses there) through size lines, data and trailers. It only refuses
+// whitespace then CR/LF after a size; on anything it does not expect it stops watching and
+// leaves the verdict to llhttp, so it can miss a case but never refuse what llhttp accepts.
+const W_OFF = 0, W_SIZE_START = 1, W_SIZE = 2, W_BWS = 3, W_EXT = 4, W_SIZE_LF = 5, W_DATA = 6,
+  W_DATA_CR = 7, W_DATA_LF = 8, W_TRAILER_START = 9, W_TRAILER = 10, W_END_LF = 11;
+/** Hex digits a watched size may have: past 13 the count is no longer exact in a double. */
+const W_MAX_DIGITS = 13;
 
 /** The error Node's execute() returns, in wafer's shape; offset is relative to this buffer. */
 function toParseError(err: { code: string; reason: string; bytesParsed: number }): ParseError {
@@ -50,6 +66,14 @@ export class LlhttpParser implements RequestParser {
   private upgradePending = false;
   /** llhttp pauses for an upgrade when the upgrade request's message completes (after any body). */
   private upgradeDone = false;
+  /** Watch chunk-size lines (chunkSpacesOnlyBeforeExtension with lenient SPACES_AFTER_CHUNK_SIZE). */
+  private readonly watchChunks: boolean;
+  /** A chunked head was just completed: llhttp pauses after it so the watch can start there. */
+  private headPause = false;
+  private watch = W_OFF;
+  /** The size being read (digits so far), then the data bytes left of the chunk. */
+  private watchSize = 0;
+  private watchDigits = 0;
 
   constructor(sink: RequestSink, options: ParserOptions = {}) {
     this.sink = sink;
@@ -57,6 +81,7 @@ export class LlhttpParser implements RequestParser {
     this.maxCount = options.maxHeaderCount ?? DEFAULT_LIMITS.maxHeaderCount;
     this.maxHeaderSize = options.maxHeaderSize ?? DEFAULT_LIMITS.maxHeaderSize;
     this.lenient = options.lenient ?? 0;
+    this.watchChunks = options.chunkSpacesOnlyBeforeExtension === true && (this.lenient & Lenient.SPACES_AFTER_CHUNK_SIZE) !== 0;
     this.native = new HTTPParser();
     this.init();
   }
@@ -101,6 +126,10 @@ export class LlhttpParser implements RequestParser {
         method: LLHTTP_METHODS[method], url: target, versionMajor: major, versionMinor: minor,
         rawHeaders: raw, contentLength, chunked, keepAlive, upgrade,
       });
+      if (chunked && this.watchChunks) {
+        this.headPause = true;
+        return HPE_PAUSED;
+      }
       return 0;
     };
     // After a limit error llhttp still runs to the end of the buffer: the sink hears no more.
@@ -117,7 +146,33 @@ export class LlhttpParser implements RequestParser {
 
   execute(data: Buffer): number {
     if (this.error) return 0;
-    const ret = this.native.execute(data);
+    if (!this.watchChunks) return this.run(data, 0, data.length);
+    // Watched: run llhttp up to a refused size line, or up to the next chunked head (where it
+    // pauses), then watch that body from its first byte.
+    let at = 0;
+    for (;;) {
+      const stop = this.watch === W_OFF ? data.length : this.watchBody(data, at);
+      const n = this.run(data, at, stop);
+      if (this.error) return n;
+      if (this.headPause) {
+        this.headPause = false;
+        this.native.resume();
+        this.watch = this.sizeLineStart();
+        at = n;
+        continue;
+      }
+      if (stop < data.length && n === stop && !this.upgraded) {
+        this.error = { code: 'HPE_INVALID_CHUNK_SIZE', reason: 'Whitespace after chunk size without a chunk extension', offset: stop };
+        this.watch = W_OFF;
+        return stop;
+      }
+      return n;
+    }
+  }
+
+  /** llhttp over data[from, to): the offset it got to in `data` (an error's, if it failed). */
+  private run(data: Buffer, from: number, to: number): number {
+    const ret = this.native.execute(from === 0 && to === data.length ? data : data.subarray(from, to));
     if (this.limitError) {
       this.error = this.limitError;
       return 0;
@@ -126,11 +181,97 @@ export class LlhttpParser implements RequestParser {
       // On an upgrade llhttp stops after the head and reports how far it got.
       // It pauses when the upgrade request's message completes, or right after its head when it
       // has no body; Node also stops (without an error) at a body error once upgrade is set.
-      this.upgraded = this.upgradePending && (this.upgradeDone || ret < data.length);
-      return ret;
+      this.upgraded = this.upgradePending && (this.upgradeDone || from + ret < data.length);
+      return from + ret;
     }
+    if (this.headPause && ret.code === 'HPE_PAUSED') return from + ret.bytesParsed;
+    this.headPause = false;
     this.error = toParseError(ret);
+    this.error.offset += from;
     return this.error.offset;
+  }
+
+  /**
+   * Follow the watched chunked body through data[from…): the offset of a size line's CR/LF that
+   * came after whitespace with no `;` (RFC 9112 §7.1.1), else data.length. Ends the watch where
+   * the body ends, or where its bytes stop looking like chunked framing (llhttp judges those).
+   */
+  private watchBody(data: Buffer, from: number): number {
+    let w = this.watch;
+    let p = from;
+    const end = data.length;
+    while (p < end && w !== W_OFF) {
+      const c = data[p];
+      switch (w) {
+        case W_SIZE_START:
+        case W_SIZE: {
+          const d = c >= 48 && c <= 57 ? c - 48 : (c | 0x20) >= 97 && (c | 0x20) <= 102 ? (c | 0x20) - 87 : -1;
+          if (d >= 0) {
+            if (++this.watchDigits > W_MAX_DIGITS) w = W_OFF;
+            else {
+              this.watchSize = this.watchSize * 16 + d;
+              w = W_SIZE;
+            }
+          } else if (w === W_SIZE_START) w = W_OFF;
+          else if (c === 32 || c === 9) w = W_BWS;
+          else if (c === 59) w = W_EXT;
+          else if (c === 13) w = W_SIZE_LF;
+          else w = W_OFF;
+          break;
+        }
+        case W_BWS:
+          if (c === 59) w = W_EXT;
+          else if (c === 13 || c === 10) {
+            this.watch = W_BWS;
+            return p;
+          } else if (c !== 32 && c !== 9) w = W_OFF;
+          break;
+        case W_EXT:
+          // (llhttp checks the extension's bytes; a quoted value cannot hold CR or LF)
+          if (c === 10) w = this.sizeLineDone();
+          break;
+        case W_SIZE_LF:
+          w = c === 10 ? this.sizeLineDone() : W_OFF;
+          break;
+        case W_DATA: {
+          const take = Math.min(this.watchSize, end - p);
+          this.watchSize -= take;
+          p += take;
+          if (this.watchSize === 0) w = W_DATA_CR;
+          continue;
+        }
+        case W_DATA_CR:
+          w = c === 13 ? W_DATA_LF : W_OFF;
+          break;
+        case W_DATA_LF:
+          w = c === 10 ? this.sizeLineStart() : W_OFF;
+          break;
+        case W_TRAILER_START:
+          w = c === 13 ? W_END_LF : c === 10 ? W_OFF : W_TRAILER;
+          break;
+        case W_TRAILER:
+          if (c === 10) w = W_TRAILER_START;
+          break;
+        case W_END_LF:
+          // The body ends here; what follows is the next message, llhttp's alone.
+          w = W_OFF;
+          break;
+      }
+      p++;
+    }
+    this.watch = w;
+    return end;
+  }
+
+  private sizeLineStart(): number {
+    this.watchSize = 0;
+    this.watchDigits = 0;
+    return W_SIZE_START;
+  }
+
+  /** After a size line: the chunk's data, or the trailer section after the last chunk. */
+  private sizeLineDone(): number {
+    return this.watchSize === 0 ? W_TRAILER_START : W_DATA;
   }
 
   finish(): ParseError | null {
@@ -146,6 +287,8 @@ export class LlhttpParser implements RequestParser {
     this.limitError = null;
     this.upgradePending = false;
     this.upgradeDone = false;
+    this.headPause = false;
+    this.watch = W_OFF;
     this.pendingHeaders = [];
     this.pendingUrl = '';
     this.init();

@@ -44,6 +44,17 @@ const L_HEADERS = 1, L_CHUNKED_LENGTH = 2, L_KEEP_ALIVE = 4, L_TRANSFER_ENCODING
 const LINE_NEUTRAL = L_CHUNKED_LENGTH | L_KEEP_ALIVE | L_TRANSFER_ENCODING | L_DATA_AFTER_CLOSE |
   L_OPTIONAL_CRLF_AFTER_CHUNK | L_SPACES_AFTER_CHUNK_SIZE;
 
+/**
+ * Rules the server adds where RFC 9110/9112 and llhttp disagree (RequestMachine `rules`; off by
+ * default, so the machine alone is llhttp, as the fixtures and the fuzz oracle expect):
+ * RULE_CHUNK_BWS_BEFORE_EXT — with lenient SPACES_AFTER_CHUNK_SIZE, whitespace after a chunk
+ *   size only before a chunk extension's `;` (RFC 9112 §7.1.1 has BWS there and nowhere else):
+ *   `5 ;a` passes, `5 \r\n` is HPE_INVALID_CHUNK_SIZE (llhttp's flag lets both through);
+ * RULE_TE_EMPTY_ELEMENTS — empty list elements after `chunked` are ignored (RFC 9110 §5.6.1):
+ *   `Transfer-Encoding: chunked,` is chunked (llhttp refuses it).
+ */
+export const RULE_CHUNK_BWS_BEFORE_EXT = 1, RULE_TE_EMPTY_ELEMENTS = 2;
+
 /** llhttp_finish() verdicts: what the end of the stream would mean now. */
 export const FINISH_SAFE = 0, FINISH_SAFE_WITH_CB = 1, FINISH_UNSAFE = 2;
 
@@ -230,7 +241,7 @@ const enum S {
   CHUNK_DATA_ALMOST_DONE_LF, CHUNK_COMPLETE, MESSAGE_DONE, AFTER_MESSAGE_DONE, CLEANUP, CLOSED, RESTART,
   URL_TO_HTTP_CHECK, METHOD_COMPLETE, PROTOCOL_COMPLETE, VERSION_COMPLETE, URL_SKIP_LF, HEADER_FIELD_COLON_SKIP,
   HEADER_VALUE_EMPTY_COMPLETE, HEADER_VALUE_EOL, HEADER_VALUE_LENIENT_EOL, CHUNK_EXTENSION_NAME_END,
-  CHUNK_EXTENSION_VALUE_END, CHUNK_EXTENSION_QUOTED_VALUE_END,
+  CHUNK_EXTENSION_VALUE_END, CHUNK_EXTENSION_QUOTED_VALUE_END, CHUNK_SIZE_BWS, HEADER_VALUE_TE_CHUNKED_COMMA,
   DEAD,
 }
 
@@ -260,6 +271,8 @@ export class RequestMachine {
   /** Offset, in the buffer being executed, of the byte where the current callback fires. */
   pos = 0;
   lenient: number;
+  /** RULE_* bits: the server's RFC rules on top of llhttp's (0: llhttp exactly). */
+  readonly rules: number;
   readonly cb: MachineCallbacks;
 
   private state = S.START;
@@ -294,9 +307,10 @@ export class RequestMachine {
     return this.rLen !== 0;
   }
 
-  constructor(callbacks: MachineCallbacks, lenient = 0) {
+  constructor(callbacks: MachineCallbacks, lenient = 0, rules = 0) {
     this.cb = callbacks;
     this.lenient = lenient;
+    this.rules = rules;
   }
 
   /** llhttp_reset(): a fresh stream, same callbacks and lenient flags. */
@@ -1353,6 +1367,11 @@ export class RequestMachine {
             continue;
           }
           if (c === 44) {
+            if ((this.rules & RULE_TE_EMPTY_ELEMENTS) !== 0) {
+              p++;
+              s = S.HEADER_VALUE_TE_CHUNKED_COMMA;
+              continue;
+            }
             if ((lenient & L_TRANSFER_ENCODING) === 0) {
               if (this.spanEnd(buf, p, S.DEAD, 1) !== 0) return this.error;
               return this.fail(E.INVALID_TRANSFER_ENCODING, 'Invalid `Transfer-Encoding` header value', p + 1);
@@ -1363,6 +1382,28 @@ export class RequestMachine {
             continue;
           }
           s = S.HEADER_VALUE_TE_TOKEN;
+          continue;
+        }
+        case S.HEADER_VALUE_TE_CHUNKED_COMMA: {
+          // After `chunked,` (RULE_TE_EMPTY_ELEMENTS): RFC 9110 §5.6.1 ignores empty list
+          // elements, so a value that ends in OWS and commas is still chunked.
+          while (p < end && (buf[p] === 32 || buf[p] === 9 || buf[p] === 44)) p++;
+          if (p === end) break;
+          const c = buf[p];
+          if (c === 13 || c === 10) {
+            this.headerState = H_TRANSFER_ENCODING_CHUNKED;
+            s = S.HEADER_VALUE_OTHERWISE;
+            continue;
+          }
+          // A coding after chunked: refused as llhttp refuses it (RFC 9112 §6.3 ¶4), or with
+          // lenient TRANSFER_ENCODING read on as llhttp would from the comma.
+          if ((lenient & L_TRANSFER_ENCODING) === 0) {
+            if (this.spanEnd(buf, p, S.DEAD, 1) !== 0) return this.error;
+            return this.fail(E.INVALID_TRANSFER_ENCODING, 'Invalid `Transfer-Encoding` header value', p + 1);
+          }
+          this.tNode = 0;
+          this.tIdx = 0;
+          s = S.HEADER_VALUE_TE_CHUNKED;
           continue;
         }
         case S.HEADER_VALUE_TE_TOKEN: {
@@ -1684,6 +1725,7 @@ export class RequestMachine {
               if ((lenient & L_SPACES_AFTER_CHUNK_SIZE) === 0) {
                 return this.fail(E.INVALID_CHUNK_SIZE, 'Invalid character in chunk size', p);
               }
+              if ((this.rules & RULE_CHUNK_BWS_BEFORE_EXT) !== 0) s = S.CHUNK_SIZE_BWS;
               continue;
             case 13:
               p++;
@@ -1703,6 +1745,20 @@ export class RequestMachine {
             default:
               return this.fail(E.INVALID_CHUNK_SIZE, 'Invalid character in chunk size', p);
           }
+        }
+        case S.CHUNK_SIZE_BWS: {
+          // RULE_CHUNK_BWS_BEFORE_EXT: RFC 9112 §7.1.1 allows BWS after the size only before `;`.
+          while (p < end && (buf[p] === 32 || buf[p] === 9)) p++;
+          if (p === end) break;
+          if (buf[p] === 59) {
+            p++;
+            s = S.CHUNK_EXTENSIONS;
+            continue;
+          }
+          if (buf[p] === 13 || buf[p] === 10) {
+            return this.fail(E.INVALID_CHUNK_SIZE, 'Whitespace after chunk size without a chunk extension', p);
+          }
+          return this.fail(E.INVALID_CHUNK_SIZE, 'Invalid character in chunk size', p);
         }
         case S.CHUNK_EXTENSIONS: {
           if (p === end) break;

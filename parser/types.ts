@@ -58,6 +58,19 @@ export interface ParserOptions {
   maxUrlLength?: number;
   /** Chunk extension bytes per chunk (→ HPE_CHUNK_EXTENSIONS_OVERFLOW). */
   maxChunkExtensionSize?: number;
+  /**
+   * With Lenient.SPACES_AFTER_CHUNK_SIZE: whitespace after a chunk size only before a chunk
+   * extension's `;` (RFC 9112 §7.1.1 BWS), so `5 ;a=b` passes and `5 \r\n` is
+   * HPE_INVALID_CHUNK_SIZE; llhttp's flag alone accepts both. Default false (llhttp's verdicts).
+   * Both backends. The server sets it.
+   */
+  chunkSpacesOnlyBeforeExtension?: boolean;
+  /**
+   * Empty list elements after `chunked` in Transfer-Encoding are ignored (RFC 9110 §5.6.1):
+   * `chunked,` and `chunked, ,` are chunked. Default false: llhttp refuses them (400). The wafer
+   * parser only (llhttp cannot be told); the server sets it.
+   */
+  teEmptyListElements?: boolean;
 }
 
 export interface RequestParser {

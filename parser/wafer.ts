@@ -14,7 +14,7 @@
 // limits of lib/limits.ts.
 import { DEFAULT_LIMITS } from '../lib/limits.js';
 import type { ParseError } from './errors.js';
-import { E, ERROR_NAMES, F, FINISH_SAFE, METHODS, RequestMachine, type CbResult, type MachineCallbacks } from './machine.js';
+import { E, ERROR_NAMES, F, FINISH_SAFE, METHODS, RequestMachine, RULE_CHUNK_BWS_BEFORE_EXT, RULE_TE_EMPTY_ELEMENTS, type CbResult, type MachineCallbacks } from './machine.js';
 import type { ParserOptions, RequestHead, RequestParser, RequestSink } from './types.js';
 
 interface Latin1Buffer extends Buffer {
@@ -145,7 +145,9 @@ export class WaferParser implements RequestParser, MachineCallbacks {
     this.maxHeaderCount = options.maxHeaderCount ?? DEFAULT_LIMITS.maxHeaderCount;
     this.maxUrlLength = options.maxUrlLength ?? DEFAULT_LIMITS.maxUrlLength;
     this.maxChunkExtensionSize = options.maxChunkExtensionSize ?? DEFAULT_LIMITS.maxChunkExtensionSize;
-    this.machine = new RequestMachine(this, options.lenient ?? 0);
+    this.machine = new RequestMachine(this, options.lenient ?? 0,
+      (options.chunkSpacesOnlyBeforeExtension === true ? RULE_CHUNK_BWS_BEFORE_EXT : 0) |
+      (options.teEmptyListElements === true ? RULE_TE_EMPTY_ELEMENTS : 0));
   }
 
   execute(data: Buffer): number {

@@ -1,10 +1,11 @@
 import t from 'tap';
-import { readForm, readJson, mediaType } from '../lib/body.js';
+import { readBody, readForm, readJson, mediaType } from '../lib/body.js';
 import { HttpError } from '../lib/http-error.js';
 import { router } from '../lib/router.js';
 import type { WaferRequest } from '../lib/types.js';
 import net from 'node:net';
 import { serve, rawRequest } from './app/serve.js';
+import { forEachServerKind, startServer } from './helpers/server-kinds.js';
 
 /** A request object as the engine would hand it over, for checking messages without sockets. */
 function fakeReq(contentType: string | undefined, body: string | Buffer): WaferRequest {
@@ -155,4 +156,34 @@ t.test('after a 413 from a streamed body, the rest of that body is skipped, not 
   const statuses = [...answer.matchAll(/^HTTP\/1\.1 (\d+)/gm)].map((m) => m[1]);
   t.same(statuses, ['413', '200']);
   t.ok(answer.endsWith('\r\n\r\nok'));
+});
+
+t.test('readBody applies its limit to a buffered body too', async (t) => {
+  const req = fakeReq('application/octet-stream', 'x'.repeat(100));
+  await t.rejects(readBody(req, 99), rejectsWith(413, /larger than 99 bytes/));
+  await t.rejects(readBody(req, { limit: 99 }), rejectsWith(413, /larger than 99 bytes/), 'the limit as { limit }');
+  t.equal((await readBody(req, { limit: 100 })).length, 100, 'exactly the limit passes');
+  t.equal((await readBody(req)).length, 100, 'no limit: the engine\'s maxBodySize already decided');
+  await t.rejects(readBody(req, { limit: -1 }), TypeError);
+});
+
+// Buffered mode (the default): the engine has read the body before the handler asks for it.
+forEachServerKind(t, 'readJson and readForm answer 413 for a buffered body over their limit', async (t, kind) => {
+  const app = router()
+    .post('/json', async (req, res) => res.json({ got: await readJson(req, { limit: 64 }) }))
+    .post('/form', async (req, res) => res.json({ got: await readForm(req, { limit: 16 }) }));
+  const server = await startServer(t, kind, app);
+  const send = (path: string, type: string, body: string) =>
+    rawRequest(server.port, `POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Type: ${type}\r\nContent-Length: ${Buffer.byteLength(body)}`, body);
+  const small = await send('/json', 'application/json', JSON.stringify({ a: 'x'.repeat(40) }));
+  t.equal(small.status, 200);
+  t.match(small.body, '"got":{"a":"xxxx');
+  const big = await send('/json', 'application/json', JSON.stringify({ a: 'x'.repeat(100) }));
+  t.equal(big.status, 413);
+  t.match(big.body, 'larger than 64 bytes');
+  const form = await send('/form', 'application/x-www-form-urlencoded', 'a=1&b=2&c=3&d=4&e=5');
+  t.equal(form.status, 413);
+  t.match(form.body, 'larger than 16 bytes');
+  const shortForm = await send('/form', 'application/x-www-form-urlencoded', 'a=1&b=2');
+  t.equal(shortForm.status, 200);
 });

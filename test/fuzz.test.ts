@@ -19,6 +19,7 @@ const CI_RUNS: Record<string, number> = {
   'diff-repeated': 4000,
   'diff-noise': 5000,
   'diff-lenient': 4000,
+  'diff-server': 4000,
   'diff-limits': 3000,
   split: 5000,
   'split-lenient': 1500,

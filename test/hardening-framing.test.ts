@@ -63,9 +63,11 @@ export const CASES: Case[] = [
   ['te-empty', 'an empty Transfer-Encoding is refused', post('Transfer-Encoding:\r\n'), 400],
   ['te-case', 'coding names are case-insensitive', chunked('3\r\nabc\r\n0\r\n\r\n').replace('chunked\r\n', 'CHUNKED\r\n'), { body: 'POST / 3' }],
   ['te-leading-empty', 'an empty list element before chunked is ignored', chunked('3\r\nabc\r\n0\r\n\r\n').replace('chunked\r\n', ' , chunked\r\n'), { body: 'POST / 3' }],
-  ['te-trailing-empty', 'an empty list element after chunked is refused (llhttp)', chunked('0\r\n\r\n').replace('chunked\r\n', 'chunked,\r\n'), 400],
+  // (`chunked,` — a trailing empty element — is chunked with the wafer parser and 400 with
+  // llhttp, so it is not a same-answer case: test/chunk-framing.test.ts.)
   // Chunked framing (RFC 9112 §7.1)
   ['chunk-bws-ext', 'BWS before a chunk extension is accepted', chunked('3 ;a=b\r\nabc\r\n0\r\n\r\n'), { body: 'POST / 3' }],
+  ['chunk-bws-no-ext', 'whitespace after a chunk size without an extension is refused', chunked('3 \r\nabc\r\n0\r\n\r\n'), 400],
   ['chunk-ext-quoted', 'a chunk extension with a quoted value is accepted', chunked('3;a="b c";d\r\nabc\r\n0\r\n\r\n'), { body: 'POST / 3' }],
   ['chunk-ext-bws-eq', 'BWS around "=" in a chunk extension is refused (llhttp)', chunked('3;a = b\r\nabc\r\n0\r\n\r\n'), 400],
   ['chunk-size-overflow', 'a chunk size past 2^64 - 1 is refused', chunked('fffffffffffffffff\r\nabc\r\n'), 400],

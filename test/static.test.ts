@@ -8,6 +8,7 @@ import { checkPreconditions, etagFor, parseETags, parseRange } from '../lib/cond
 import { router } from '../lib/router.js';
 import type { WaferRequest, WaferResponse } from '../lib/types.js';
 import { serve, rawGet, rawRequest } from './app/serve.js';
+import { forEachServerKind, startServer } from './helpers/server-kinds.js';
 
 // A root with files of each kind, plus things outside it that must stay unreachable.
 const base = fs.mkdtempSync(nodePath.join(os.tmpdir(), 'wafer-static-'));
@@ -46,7 +47,11 @@ t.test('parseRange follows RFC 9110 §14.1.2', async (t) => {
   t.equal(parseRange('bytes=0-1,3-4', 10), undefined, 'several ranges: whole file');
   t.equal(parseRange('items=0-1', 10), undefined);
   t.equal(parseRange('bytes=x-1', 10), undefined);
-  t.equal(parseRange('bytes=99999999999999999999-', 10), undefined, 'overflow is invalid, not a huge number');
+  t.equal(parseRange('bytes=99999999999999999999-', 10), 'unsatisfiable', 'a first-pos too large for a double is still past the end');
+  t.equal(parseRange('bytes=99999999999999999999-99999999999999999999', 10), 'unsatisfiable');
+  t.same(parseRange('bytes=2-99999999999999999999', 10), { start: 2, end: 9 }, 'a huge last-pos is clamped');
+  t.same(parseRange('bytes=-99999999999999999999', 10), { start: 0, end: 9 }, 'a huge suffix is the whole file');
+  t.equal(parseRange('bytes=1e3-', 10), undefined, 'not digits: ignored');
 });
 
 t.test('parseETags reads lists, weak tags, commas inside tags and *', async (t) => {
@@ -390,4 +395,31 @@ t.test('serveFile stops reading the file once the connection is gone', async (t)
   await serveFile(req, res as unknown as WaferResponse, nodePath.join(root, 'big.bin'), { cache: false });
   t.equal(res.written.length, 1, 'no piece read or written after the disconnect');
   t.notOk(res.writableEnded, 'end() is not called for a connection that is gone');
+});
+
+// Over each loop: the answers below are decided by the app layer, but they are on the wire.
+forEachServerKind(t, 'serveStatic: a trailing slash after a file name is 404, not the file', async (t, kind) => {
+  const server = await startServer(t, kind, serveStatic(root, { prefix: '/s' }));
+  for (const path of ['/s/hello.txt/', '/s/hello.txt//', '/s/sub/index.html/', '/s/hello.txt/?x=1']) {
+    const r = await rawGet(server.port, path);
+    t.equal(r.status, 404, path);
+    t.notMatch(r.body, 'hello, world', path);
+  }
+  const ok = await rawGet(server.port, '/s/hello.txt');
+  t.equal(ok.status, 200, 'the file itself is still served');
+  t.equal(ok.body, 'hello, world\n');
+  const dir = await rawGet(server.port, '/s/sub/');
+  t.equal(dir.body, '<h1>sub</h1>', 'a directory with its slash still serves its index');
+});
+
+forEachServerKind(t, 'a Range whose first-pos overflows a double is unsatisfiable: 416, not the whole file', async (t, kind) => {
+  const server = await startServer(t, kind, serveStatic(root));
+  const r = await rawRequest(server.port, 'GET /hello.txt HTTP/1.1\r\nHost: x\r\nRange: bytes=99999999999999999999-');
+  t.equal(r.status, 416);
+  t.equal(r.headers['content-range'], 'bytes */13');
+  t.equal(r.body, '');
+  const tail = await rawRequest(server.port, 'GET /hello.txt HTTP/1.1\r\nHost: x\r\nRange: bytes=7-99999999999999999999');
+  t.equal(tail.status, 206, 'an overflowing last-pos is clamped to the end');
+  t.equal(tail.headers['content-range'], 'bytes 7-12/13');
+  t.equal(tail.body, 'world\n');
 });
