@@ -549,7 +549,13 @@ export class Connection implements RequestSink, ResponseSink, BodySource, RawOwn
   private enqueue(res: Response): void {
     if (this.queue === null) this.queue = [res];
     else this.queue.push(res);
-    if (this.queue.length >= this.core.limits.maxPipeline || this.outputBacklogged()) this.pause();
+    if (this.queue.length >= this.core.limits.maxPipeline) this.pause();
+    else if (this.outputBacklogged()) {
+      // Read again once the answers have left, not only when the queue empties: the request
+      // being read is in the queue, and its body may still be unread.
+      this.pause();
+      this.waitingForDrain = true;
+    }
   }
 
   /**
@@ -594,7 +600,12 @@ export class Connection implements RequestSink, ResponseSink, BodySource, RawOwn
         for (let i = 0; i < pending.length; i++) this.send(pending[i]);
       }
       if (this.drainWaiters !== null) this.onDrain();
-      if (!next.writableEnded) return;
+      if (!next.writableEnded) {
+        // A slot in the pipeline is free: if reading stopped at maxPipeline, go on (the request
+        // still being read may be the one in front, waiting for the rest of its body).
+        if ((this.flags & Bit.PausedByUs) !== 0) this.resume();
+        return;
+      }
     }
     this.queue = null; // an idle connection holds no array
     if ((this.flags & (Bit.Closing | Bit.PeerEnded)) !== 0) {

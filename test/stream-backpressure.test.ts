@@ -111,3 +111,32 @@ forEachServerKind(t, 'a client that floods a pipeline, reading its answers, and 
   socket.resetAndDestroy();
   t.ok(await released(server, 1000), 'released within a second of the reset, not at a timeout');
 });
+
+forEachServerKind(t, 'reading paused by a backlog of answers resumes for a request whose body is still to come', async (t, kind) => {
+  // The first answer passes the high-water mark, so reading pauses right after the POST's head;
+  // its body comes later. Resuming only when every answer is done would wait for ever: the POST
+  // is one of them, and cannot be answered before its body is read.
+  const big = 'y'.repeat(80 * 1024);
+  const server = await startServer(t, kind, (req, res) => res.end(req.method === 'POST' ? `got ${req.body.length}` : big), SHORT);
+  const r = await raw(server.port, [
+    'GET / HTTP/1.1\r\nHost: x\r\n\r\nPOST /p HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n01234',
+    '56789',
+  ], { gapMs: 50, responses: 2, timeoutMs: 3000 });
+  const answers = responsesOf(r);
+  t.same(answers.map((x) => x.status), [200, 200], 'both answered (no 408)');
+  t.equal(answers[1]?.body, 'got 10');
+});
+
+forEachServerKind(t, 'reading paused at maxPipeline resumes when a slot frees, for a request whose body is still to come', async (t, kind) => {
+  const server = await startServer(t, kind, async (req, res) => {
+    if (req.method === 'GET') await sleep(30);
+    res.end(req.method === 'POST' ? `got ${req.body.length}` : 'slow');
+  }, { ...SHORT, maxPipeline: 2 });
+  const r = await raw(server.port, [
+    'GET / HTTP/1.1\r\nHost: x\r\n\r\nPOST /p HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n01234',
+    '56789',
+  ], { gapMs: 50, responses: 2, timeoutMs: 3000 });
+  const answers = responsesOf(r);
+  t.same(answers.map((x) => x.status), [200, 200], 'both answered (no 408)');
+  t.equal(answers[1]?.body, 'got 10');
+});
