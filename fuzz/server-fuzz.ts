@@ -165,11 +165,24 @@ export interface Burst {
   readDelay: number;
 }
 
+/**
+ * How a burst's answers are restyled: the stream API behaves differently for them — a batch of
+ * strings leaves as one write() (which Node 20 may finish at once, with no 'drain'), one with a
+ * Buffer in it as corked writes; handlers that answer a tick later write outside any batch.
+ */
+type Style = 'mixed' | 'strings' | 'strings-at-once' | 'buffers';
+function restyle(a: Answer, style: Style): Answer {
+  if (style === 'mixed') return a;
+  if (style === 'buffers') return a.type === 'p' ? a : { ...a, type: 'b' };
+  return { ...a, type: a.type === 'b' ? 's' : a.type, later: style === 'strings' && a.later };
+}
+
 export const burst: fc.Arbitrary<Burst> = fc.record({
   answers: fc.oneof(fc.array(answer, { minLength: 1, maxLength: 40 }), fc.array(answer, { minLength: 100, maxLength: 400 })),
+  style: fc.constantFrom<Style>('mixed', 'strings', 'strings-at-once', 'buffers'),
   cuts: fc.array(fc.nat(), { maxLength: 6 }),
   readDelay: fc.constantFrom(0, 0, 20, 100),
-});
+}).map(({ answers, style, cuts, readDelay }) => ({ answers: answers.map((a) => restyle(a, style)), cuts, readDelay }));
 
 /** What a burst must come back as: its statuses, bodies and close, or the first difference. */
 export function sendBurst(port: number, b: Burst): Promise<string | null> {

@@ -47,7 +47,9 @@ for (const kind of serverKinds()) {
   t.test(`pipelined bursts with large string and Buffer answers: every request answered in order, byte for byte [${kind.name}]`, async (t) => {
     const child = await startChild({ ...BURST_SERVER, loop: kind.loop, parser: kind.parser, rawSocket: kind.rawSocket }, { mode: 'burst' });
     t.teardown(() => child.kill());
-    await fc.assert(burstProperty(child.port), { seed: SEED, numRuns: BURST_RUNS });
+    // No shrinking: a stalled burst takes seconds to fail, and hundreds of shrink steps would
+    // outlast the test's timeout. The seed and path replay it: npm run fuzz:server -- --seed …
+    await fc.assert(burstProperty(child.port), { seed: SEED, numRuns: BURST_RUNS, endOnFailure: true });
     const { stats } = await child.stats();
     t.ok(stats.requests > 100, `${stats.requests} requests answered`);
     await child.close();
