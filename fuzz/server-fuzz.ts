@@ -7,7 +7,10 @@
 //     `Connection: close` and nothing follows it,
 //   - the server process (run by the caller under --unhandled-rejections=strict) stays up.
 // Connections run BATCH at a time so a budget takes seconds; fast-check shrinks a failing
-// batch to the stream that fails.
+// batch to the stream that fails. A second property (burstProperty, below) sends valid
+// pipelined bursts whose answers are large string and Buffer writes, and checks that every
+// request is answered, in order, byte for byte — the flow-control paths (pause, resume,
+// drain) on every loop.
 //
 //   npm run fuzz:server -- --seed 42 --runs 200 --loop poll --parser llhttp   (fuzz/server-run.ts)
 import fc from 'fast-check';
