@@ -1,16 +1,18 @@
 // `npm run fuzz:server`: the whole-server fuzz (server-fuzz.ts) against a server in a child
 // process under --unhandled-rejections=strict, for each loop × parser, with one seed printed
-// first so a failure can be replayed. After the budget: every connection released, and the
-// process exits by itself once closed.
+// first so a failure can be replayed: byte streams (serverProperty), then pipelined bursts with
+// large answers (burstProperty, its own child with a small high-water mark). After each: every
+// connection released, and the process exits by itself once closed. `edge-stream` is the edge
+// loop on node:net's stream API (rawSocket: false).
 //
-//   npm run fuzz:server                                  # 300 batches per kind, fresh seed
-//   npm run fuzz:server -- --seed 42 --runs 2000 --loop poll --parser llhttp
+//   npm run fuzz:server                                  # 300 batches + 40 bursts per kind, fresh seed
+//   npm run fuzz:server -- --seed 42 --runs 2000 --bursts 200 --loop poll,edge-stream --parser llhttp
 //   npm run fuzz:server -- --diff --seed 3 --runs 600    # differential: wafer vs llhttp servers
 import fc from 'fast-check';
-import { BATCH, FUZZ_SERVER, send, serverProperty, stream } from './server-fuzz.js';
+import { BATCH, BURST_SERVER, FUZZ_SERVER, burstProperty, send, serverProperty, stream } from './server-fuzz.js';
 import { show } from './segments.js';
 import { startChild } from '../test/helpers/hardening-parent.js';
-import type { LoopKind } from '../lib/types.js';
+import type { LoopKind, ServerOptions } from '../lib/types.js';
 import type { ParserKind } from '../parser/types.js';
 
 function arg(name: string): string | undefined {
@@ -20,6 +22,13 @@ function arg(name: string): string | undefined {
 
 const seed = Number(arg('seed') ?? ((Date.now() ^ (Math.random() * 0x7fffffff)) | 0));
 const numRuns = Number(arg('runs') ?? 300);
+const burstRuns = Number(arg('bursts') ?? 40);
+/** Loop names on the command line: the two loops, and the edge loop on the stream API. */
+const KINDS: Record<string, { loop: LoopKind; rawSocket: boolean }> = {
+  edge: { loop: 'edge', rawSocket: true },
+  poll: { loop: 'poll', rawSocket: true },
+  'edge-stream': { loop: 'edge', rawSocket: false },
+};
 if (process.argv.includes('--diff')) {
   // The same streams, split the same way, to a wafer-parser server and an llhttp server: the
   // sequences of answer statuses must be equal (`--runs` streams here, BATCH at a time).
@@ -44,29 +53,44 @@ if (process.argv.includes('--diff')) {
   process.exit(diffs === 0 ? 0 : 1);
 }
 
-console.log(`server fuzz: seed ${seed}, ${numRuns} batches of up to ${BATCH} connections per server kind`);
+console.log(`server fuzz: seed ${seed}, ${numRuns} batches of up to ${BATCH} connections and ${burstRuns} runs of pipelined bursts per server kind`);
 
-for (const loop of (arg('loop') ?? 'edge,poll').split(',') as LoopKind[]) {
+/** One property against a fresh child; then every connection must be released and the child exit by itself. */
+async function fuzzChild(name: string, options: ServerOptions, mode: 'echo' | 'burst', run: (port: number) => Promise<void>): Promise<void> {
+  const child = await startChild(options, { mode });
+  const started = Date.now();
+  try {
+    await run(child.port);
+    let { stats } = await child.stats();
+    for (let i = 0; i < 100 && stats.connections > 0; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      ({ stats } = await child.stats());
+    }
+    if (stats.connections !== 0) throw new Error(`${stats.connections} connections left open`);
+    await child.close();
+    const code = await child.exited(5000);
+    if (code !== 0) throw new Error(`server process exit code ${code}: ${child.stderr()}`);
+    console.log(`${name}: ok in ${((Date.now() - started) / 1000).toFixed(1)} s — ${stats.accepted} connections, ` +
+      `${stats.requests} request heads, ${stats.parseErrors} refused, ${stats.timeouts} timeouts, process exited 0`);
+  } catch (err) {
+    child.kill();
+    console.error(`${name}: FAILED\n${err instanceof Error ? err.message : String(err)}\n${child.stderr()}`);
+    process.exitCode = 1;
+  }
+}
+
+for (const name of (arg('loop') ?? 'edge,poll,edge-stream').split(',')) {
+  const kind = KINDS[name];
+  if (kind === undefined) throw new Error(`unknown loop ${name} (edge, poll, edge-stream)`);
   for (const parser of (arg('parser') ?? 'wafer,llhttp').split(',') as ParserKind[]) {
-    const child = await startChild({ ...FUZZ_SERVER, loop, parser }, { mode: 'echo' });
-    const started = Date.now();
-    try {
-      await fc.assert(serverProperty(child.port), { seed, numRuns, path: arg('path') });
-      let { stats } = await child.stats();
-      for (let i = 0; i < 100 && stats.connections > 0; i++) {
-        await new Promise((r) => setTimeout(r, 50));
-        ({ stats } = await child.stats());
-      }
-      if (stats.connections !== 0) throw new Error(`${stats.connections} connections left open`);
-      await child.close();
-      const code = await child.exited(5000);
-      if (code !== 0) throw new Error(`server process exit code ${code}: ${child.stderr()}`);
-      console.log(`${loop}/${parser}: ok in ${((Date.now() - started) / 1000).toFixed(1)} s — ${stats.accepted} connections, ` +
-        `${stats.requests} request heads, ${stats.parseErrors} refused, ${stats.timeouts} timeouts, process exited 0`);
-    } catch (err) {
-      child.kill();
-      console.error(`${loop}/${parser}: FAILED\n${err instanceof Error ? err.message : String(err)}\n${child.stderr()}`);
-      process.exitCode = 1;
+    const options = { ...kind, parser };
+    if (numRuns > 0) {
+      await fuzzChild(`${name}/${parser}`, { ...FUZZ_SERVER, ...options }, 'echo',
+        (port) => fc.assert(serverProperty(port), { seed, numRuns, path: arg('path') }));
+    }
+    if (burstRuns > 0) {
+      await fuzzChild(`${name}/${parser} bursts`, { ...BURST_SERVER, ...options }, 'burst',
+        (port) => fc.assert(burstProperty(port), { seed, numRuns: burstRuns, path: arg('path') }));
     }
   }
 }

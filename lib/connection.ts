@@ -101,7 +101,7 @@ export class Connection implements RequestSink, ResponseSink, BodySource, RawOwn
   declare private batching: boolean;
   private outStr = '';
   private outList: (string | Buffer)[] | null = null;
-  /** In a batch: bytes queued on the socket when it began + bytes (string length for text) collected since. */
+  /** In a batch: bytes queued on the socket when it began + bytes collected since (UTF-8 bytes for text, see byteCount). */
   private outBytes = 0;
   /** Every string in `outStr` is ASCII: it may be written as latin1 (a plain byte copy). */
   declare private outAscii: boolean;
@@ -240,13 +240,17 @@ export class Connection implements RequestSink, ResponseSink, BodySource, RawOwn
   }
 
   /**
-   * On the raw handle, "drained" is an empty libuv write queue: whoever waits for the output to
-   * shrink (paused reading, res.drain()) hears it. (The queue is read only when someone waits.)
+   * Whoever waits for the output to shrink (paused reading, res.drain()) decided to wait on the
+   * batch's own count; now that the batch is written, wait on only if a signal is sure to come.
+   * On the raw handle that is a write still in libuv's queue (its completion calls back here).
+   * On the stream API it is a socket that wants a 'drain': node emits one only after a write()
+   * that returned false, and on Node 20 a write the kernel takes at once returns true however
+   * large it was — waiting then would wait for ever. (Read only when someone waits.)
    */
   private drainIfWritten(): void {
+    if (((this.flags & Bit.WaitingForDrain) === 0 && this.drainWaiters === null) || (this.flags & Bit.Closed) !== 0) return;
     const handle = this.handle;
-    if (handle !== null && ((this.flags & Bit.WaitingForDrain) !== 0 || this.drainWaiters !== null) && handle.writeQueueSize === 0 &&
-      (this.flags & Bit.Closed) === 0) this.onDrain();
+    if (handle !== null ? handle.writeQueueSize === 0 : !this.socket.writableNeedDrain) this.onDrain();
   }
 
   /** The peer sent FIN. */
@@ -546,11 +550,11 @@ export class Connection implements RequestSink, ResponseSink, BodySource, RawOwn
       // An earlier response is still in progress: hold these bytes until it is done.
       if (res.pending === null) res.pending = [];
       res.pending.push(data);
-      res.pendingBytes += data.length;
+      res.pendingBytes += byteCount(data, ascii);
       return res.pendingBytes < this.core.limits.highWaterMark;
     }
     this.send(data, ascii);
-    return this.pendingOut() + this.outBytes < this.core.limits.highWaterMark;
+    return !this.outputBacklogged();
   }
 
   endOut(res: Response): void {
@@ -570,7 +574,7 @@ export class Connection implements RequestSink, ResponseSink, BodySource, RawOwn
     if (this.closed) return Promise.resolve();
     const queue = this.queue;
     const front = queue !== null && queue[0] === res;
-    if (front && this.pendingOut() + this.outBytes < this.core.limits.highWaterMark) return Promise.resolve();
+    if (front && !this.outputBacklogged()) return Promise.resolve();
     // Only the front response waits on the client; one held behind it waits on its turn.
     if (front && this.drainSince === 0) this.drainSince = this.core.now;
     return new Promise<void>((resolve) => {
@@ -594,7 +598,7 @@ export class Connection implements RequestSink, ResponseSink, BodySource, RawOwn
 
   private send(data: string | Buffer, ascii = false): void {
     if ((this.flags & Bit.Batching) !== 0) {
-      this.outBytes += data.length;
+      this.outBytes += byteCount(data, ascii);
       if (typeof data === 'string' && this.outList === null) {
         this.outStr += data;
         if (!ascii) this.flags &= ~Bit.OutAscii;
@@ -643,16 +647,30 @@ export class Connection implements RequestSink, ResponseSink, BodySource, RawOwn
   private enqueue(res: Response): void {
     if (this.queue === null) this.queue = [res];
     else this.queue.push(res);
-    if (this.queue.length >= this.core.limits.maxPipeline || this.outputBacklogged()) this.pause();
+    if (this.queue.length >= this.core.limits.maxPipeline) this.pause();
+    else if (this.outputBacklogged()) {
+      // Read again once the answers have left, not only when the queue empties: the request
+      // being read is in the queue, and its body may still be unread.
+      this.pause();
+      this.waitingForDrain = true;
+    }
   }
 
   /**
    * Answers not yet taken by the client fill the socket past highWaterMark. Then no more
    * requests are read, or a client that pipelines and never reads would make the server
-   * buffer answers without bound (hardening: test/hardening-faults.test.ts).
+   * buffer answers without bound (hardening: test/hardening-faults.test.ts); and res.write()
+   * says false, res.drain() waits.
+   *
+   * Whoever is told "backlogged" waits for onDrain(), so the answer must be yes only when
+   * onDrain() is sure to come: in a batch, endBatch() checks after its write (drainIfWritten);
+   * on the raw handle a queued write's completion reports; on the stream API only a socket
+   * that wants a 'drain' emits one (node counts a string's length, not its bytes, and a write
+   * the kernel took at once never wants one).
    */
   private outputBacklogged(): boolean {
-    return this.pendingOut() + this.outBytes >= this.core.limits.highWaterMark;
+    if (this.pendingOut() + this.outBytes < this.core.limits.highWaterMark) return false;
+    return (this.flags & Bit.Batching) !== 0 || this.handle !== null || this.socket.writableNeedDrain;
   }
 
   private isQueueEmpty(): boolean {
@@ -681,7 +699,12 @@ export class Connection implements RequestSink, ResponseSink, BodySource, RawOwn
         for (let i = 0; i < pending.length; i++) this.send(pending[i]);
       }
       if (this.drainWaiters !== null) this.onDrain();
-      if (!next.writableEnded) return;
+      if (!next.writableEnded) {
+        // A slot in the pipeline is free: if reading stopped at maxPipeline, go on (the request
+        // still being read may be the one in front, waiting for the rest of its body).
+        if ((this.flags & Bit.PausedByUs) !== 0) this.resume();
+        return;
+      }
     }
     this.queue = null; // an idle connection holds no array
     if ((this.flags & (Bit.Closing | Bit.PeerEnded)) !== 0) {
@@ -713,8 +736,8 @@ export class Connection implements RequestSink, ResponseSink, BodySource, RawOwn
     const reading = this.reading;
     if (reading !== null && !reading.writableEnded && (reading.req as Request).buffered > this.core.limits.highWaterMark) return;
     if (this.outputBacklogged()) {
-      // The write that filled the socket returned false (or went asynchronous), so a drain will
-      // come: onDrain() resumes.
+      // onDrain() resumes: after this batch's write if the socket took it (drainIfWritten), else
+      // when the socket drains (outputBacklogged() says yes only when a drain will come).
       this.waitingForDrain = true;
       return;
     }
@@ -870,6 +893,14 @@ export class Connection implements RequestSink, ResponseSink, BodySource, RawOwn
     this.onDrain();
     this.core.release(this);
   }
+}
+
+/**
+ * Bytes `data` takes on the wire. A string not known to be ASCII is measured as UTF-8 (the
+ * encoding write() sends it in): its length undercounts up to 3x, and highWaterMark is bytes.
+ */
+function byteCount(data: string | Buffer, ascii: boolean): number {
+  return typeof data === 'string' && !ascii ? Buffer.byteLength(data) : data.length;
 }
 
 for (const [name, bit] of FLAGS) {

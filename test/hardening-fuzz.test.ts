@@ -5,12 +5,13 @@
 // process exits by itself. `npm run fuzz:server` runs the same with a bigger budget.
 import t from 'tap';
 import fc from 'fast-check';
-import { FUZZ_SERVER, judge, serverProperty } from '../fuzz/server-fuzz.js';
+import { BURST_SERVER, FUZZ_SERVER, burstProperty, judge, serverProperty } from '../fuzz/server-fuzz.js';
 import { startChild } from './helpers/hardening-parent.js';
 import { serverKinds, PARSERS, sleep } from './helpers/server-kinds.js';
 
 const SEED = 20261125;
 const RUNS = 25;
+const BURST_RUNS = 12;
 
 t.test('the judge catches what it should', async (t) => {
   const ok = 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi';
@@ -36,6 +37,21 @@ for (const kind of serverKinds(PARSERS)) {
     }
     t.equal(stats.connections, 0, `all ${stats.accepted} connections released`);
     t.ok(stats.parseErrors > 0 && stats.requests > stats.parseErrors, 'both refused and served requests were exercised');
+    await child.close();
+    t.equal(await child.exited(5000), 0, 'exits by itself');
+    t.equal(child.stderr(), '');
+  });
+}
+
+for (const kind of serverKinds()) {
+  t.test(`pipelined bursts with large string and Buffer answers: every request answered in order, byte for byte [${kind.name}]`, async (t) => {
+    const child = await startChild({ ...BURST_SERVER, loop: kind.loop, parser: kind.parser, rawSocket: kind.rawSocket }, { mode: 'burst' });
+    t.teardown(() => child.kill());
+    // No shrinking: a stalled burst takes seconds to fail, and hundreds of shrink steps would
+    // outlast the test's timeout. The seed and path replay it: npm run fuzz:server -- --seed …
+    await fc.assert(burstProperty(child.port), { seed: SEED, numRuns: BURST_RUNS, endOnFailure: true });
+    const { stats } = await child.stats();
+    t.ok(stats.requests > 100, `${stats.requests} requests answered`);
     await child.close();
     t.equal(await child.exited(5000), 0, 'exits by itself');
     t.equal(child.stderr(), '');

@@ -9,10 +9,14 @@
 // The handler's behaviour is picked by the request path (or argv[3] 'echo': always answer).
 import { readdirSync } from 'node:fs';
 import { listen } from '../../lib/index.js';
+import { answerBurst } from '../../fuzz/burst.js';
 import type { WaferRequest, WaferResponse, ServerOptions } from '../../lib/types.js';
 
 const options = JSON.parse(process.argv[2] ?? '{}') as ServerOptions;
-/** 'faults' (default): behaviour by path, below. 'echo': every request answered `ok <body length>`. */
+/**
+ * 'faults' (default): behaviour by path, below. 'echo': every request answered `ok <body length>`.
+ * 'burst': the answer the path describes (fuzz/burst.ts).
+ */
 const mode = process.argv[3] ?? 'faults';
 const warnings: string[] = [];
 process.on('warning', (w) => warnings.push(`${w.name}: ${w.message}`));
@@ -23,6 +27,7 @@ const BIG = Buffer.alloc(64 * 1024, 120);
 async function handler(req: WaferRequest, res: WaferResponse): Promise<void> {
   const path = req.path;
   if (mode === 'echo') return res.end(`ok ${req.body.length}`);
+  if (mode === 'burst') return answerBurst(req, res);
   if (path === '/throw') throw new Error('thrown by the handler');
   if (path === '/reject') {
     await sleep(5);

@@ -41,8 +41,8 @@ export interface ChildOptions {
   execArgv?: string[];
   /** Run another server script (e.g. compiled, with plain node) instead of hardening-child.ts through tsx. */
   script?: string;
-  /** hardening-child.ts handler mode: 'faults' (by path, default) or 'echo'. */
-  mode?: 'faults' | 'echo';
+  /** hardening-child.ts handler mode: 'faults' (by path, default), 'echo' or 'burst'. */
+  mode?: 'faults' | 'echo' | 'burst';
 }
 
 export function startChild(server: ServerOptions, opts: ChildOptions = {}): Promise<Child> {
