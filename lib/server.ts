@@ -278,6 +278,10 @@ export class Server implements ServerCore, WaferServer {
       return;
     }
     this.counters.accepted++;
+    // The coarse clock is refreshed by the sweep; a sweep that ran late (a busy process) would
+    // leave it far behind, and a new connection timed from it would meet headersTimeout early.
+    // One clock read per connection, none per request.
+    this.now = Date.now() - this.epoch;
     const conn = new Connection(socket, this, this.now);
     this.conns.add(conn);
     this.counters.connections = this.conns.size;

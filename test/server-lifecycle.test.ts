@@ -49,6 +49,19 @@ forEachServerKind(t, 'a connection that sends nothing is closed after headersTim
   t.equal(r.text, '');
 });
 
+forEachServerKind(t, 'a connection accepted after a late sweep gets its full headersTimeout', async (t, kind) => {
+  const server = await startServer(t, kind, hello, { headersTimeout: 400 });
+  await sleep(50);
+  // Block this process (server included) well past headersTimeout: the sweep runs late, and the
+  // coarse clock is stale when the next connection is accepted.
+  const until = Date.now() + 700;
+  while (Date.now() < until) { /* busy */ }
+  // Connect and send the head within headersTimeout of connecting: it must be answered.
+  const r = await raw(server.port, ['GET / HTTP/1.1\r\n', 'Host: x\r\n\r\n'], { gapMs: 100, responses: 1, timeoutMs: 2000 });
+  t.equal(responsesOf(r)[0]?.status, 200, 'answered, not closed as idle');
+  t.equal(server.stats().timeouts, 0);
+});
+
 forEachServerKind(t, 'a handler slower than every timeout is not cut', async (t, kind) => {
   const server = await startServer(t, kind, async (_req, res) => {
     await sleep(300);
