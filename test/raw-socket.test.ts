@@ -223,7 +223,8 @@ t.test('bodies of declared length are read straight into their Buffer, and arriv
   const [a, b] = await Promise.all([run(1), run(2)]);
   t.same(a.got, a.want, 'client 1: every body intact, in order');
   t.same(b.got, b.want, 'client 2: every body intact, in order');
-  t.ok(direct >= 4, `the rest of a body was read in place ${direct} times`);
+  if (RAW_OFF) t.equal(direct, 0, 'WAFER_NO_RAW_SOCKET=1: no handle to read in place with');
+  else t.ok(direct >= 4, `the rest of a body was read in place ${direct} times`);
 });
 
 t.test('a body cut short by the client leaves the server serving', async (t) => {
