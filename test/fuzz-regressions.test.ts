@@ -61,10 +61,15 @@ t.test(`llhttp 9.4: TABs around a Content-Length value are whitespace (9.3.1: HP
   pinned(t, '9.4.0', oracle, wafer, () => t.equal(oracle.error?.code, 'HPE_INVALID_CONTENT_LENGTH'));
 });
 
-t.test(`llhttp 9.4: HEADER_VALUE_RELAXED admits control bytes in values (9.3.1 has no such flag; oracle ${ORACLE})`, async (t) => {
+// The flag must also reach llhttp: Node 22's HTTPParser binding drops it (seen on 22.23.5, whose
+// llhttp is 9.4.4 like Node 24's), Node 24's passes it on. Before that the value is refused.
+const NODE_MAJOR = Number(process.versions.node.split('.')[0]);
+t.test(`llhttp 9.4: HEADER_VALUE_RELAXED admits control bytes in values (9.3.1 and Node 22's binding: no such flag; Node ${process.versions.node})`, async (t) => {
   const { oracle, wafer } = both('GET /url HTTP/1.1\r\nHeader1: hello\fworld\r\n\r\n', { lenient: 1024 });
   t.equal(wafer.error, null);
-  pinned(t, '9.4.0', oracle, wafer, () => t.equal(oracle.error?.code, 'HPE_INVALID_HEADER_TOKEN'));
+  const refused = () => t.equal(oracle.error?.code, 'HPE_INVALID_HEADER_TOKEN', `Node ${process.versions.node}: the flag does not reach llhttp`);
+  if (NODE_MAJOR < 24) refused();
+  else pinned(t, '9.4.0', oracle, wafer, refused);
 });
 
 t.test(`llhttp 9.4.3: an empty Transfer-Encoding value is HPE_INVALID_TRANSFER_ENCODING (9.3.1: field ignored; oracle ${ORACLE})`, async (t) => {
