@@ -5,9 +5,11 @@
 // no Writable bookkeeping, no callback tick and no WriteWrap kept.
 //
 // The handle API is Node's own (what `net` does in lib/internal/stream_base_commons.js),
-// reached through `process.binding('stream_wrap')`. Where it is missing (another runtime, a
-// future Node without it, a handle that is not a stream), `rawHandleOf()` returns null and the
-// caller stays on the stream API. EOF and read errors are handed back to net's own onread, so
+// reached through `process.binding('stream_wrap')`: the same on Node 20, 22 and 24 (CI runs the
+// suite on each, and test/raw-socket.test.ts fails where a connection misses this path). Where it
+// is missing (another runtime, a future Node without it, `--permission`, which denies
+// process.binding, a handle that is not a stream), `rawHandleOf()` returns null and the caller
+// stays on the stream API. EOF and read errors are handed back to net's own onread, so
 // 'end', 'error' and 'close' reach the socket exactly as before.
 import { Buffer } from 'node:buffer';
 import type { Socket } from 'node:net';
