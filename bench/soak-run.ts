@@ -12,7 +12,7 @@
 // itself after close().
 import net from 'node:net';
 import { startChild, type Child } from '../test/helpers/hardening-parent.js';
-import type { LoopKind } from '../lib/types.js';
+import type { LoopKind } from '../lib/core/types.js';
 import type { ParserKind } from '../parser/types.js';
 
 export interface SoakOptions {

@@ -4,16 +4,16 @@
 //                            → 303 to /api/notes                  (an HTML form post)
 //   GET    /api/notes/:id   → 200 note | 404
 //   DELETE /api/notes/:id   → 204 | 404
-// Malformed JSON or form → 400, another Content-Type → 415 (from lib/body.ts), a body that
+// Malformed JSON or form → 400, another Content-Type → 415 (from lib/app/body.ts), a body that
 // parses but is not a valid note → 422 (RFC 9110 §15.5.21). Errors are JSON: {"error": "..."}.
 // The store is bounded (MAX_NOTES by default); a full store answers 507 Insufficient Storage.
 //
 // Alone: `npx wafer examples/api`.
-import { router, type Router } from '../lib/router.js';
-import { readForm, readJson, mediaType } from '../lib/body.js';
-import { errorStatus } from '../lib/http-error.js';
-import { parseDecimal } from '../lib/limits.js';
-import type { WaferRequest, WaferResponse } from '../lib/types.js';
+import { router, type Router } from '../lib/app/router.js';
+import { readForm, readJson, mediaType } from '../lib/app/body.js';
+import { errorStatus } from '../lib/core/http-error.js';
+import { parseDecimal } from '../lib/core/limits.js';
+import type { WaferRequest, WaferResponse } from '../lib/core/types.js';
 
 export const MAX_NOTES = 1000;
 export const MAX_TEXT = 280;

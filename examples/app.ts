@@ -1,6 +1,6 @@
 // The example app: every example's routes on one router, and an index page linking them.
 // `npm start` serves it (examples/server.ts); `npx wafer examples/app` does too.
-import { router } from '../lib/router.js';
+import { router } from '../lib/app/router.js';
 import { routes as factor, MAX_N } from './factor.js';
 import { routes as api } from './api.js';
 import { routes as files } from './static.js';

@@ -5,10 +5,10 @@
 // with the form again.
 //
 // Alone: `npx wafer examples/factor` (GET / redirects to /factor).
-import { router, type Router } from '../lib/router.js';
-import { query } from '../lib/query.js';
-import { parseDecimal } from '../lib/limits.js';
-import type { WaferRequest, WaferResponse } from '../lib/types.js';
+import { router, type Router } from '../lib/app/router.js';
+import { query } from '../lib/app/query.js';
+import { parseDecimal } from '../lib/core/limits.js';
+import type { WaferRequest, WaferResponse } from '../lib/core/types.js';
 import { escapeHtml, page } from './html.js';
 
 export const MAX_N = 1e10;

@@ -1,5 +1,5 @@
 // The examples' shared page frame and HTML escaping.
-import type { WaferResponse } from '../lib/types.js';
+import type { WaferResponse } from '../lib/core/types.js';
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 

@@ -5,8 +5,8 @@
 import fs from 'node:fs';
 import nodePath from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { router, type Router } from '../lib/router.js';
-import { serveFile, serveStatic } from '../lib/static.js';
+import { router, type Router } from '../lib/app/router.js';
+import { serveFile, serveStatic } from '../lib/app/static.js';
 
 /**
  * The package root: the nearest directory above this module holding package.json. Found at

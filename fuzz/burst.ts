@@ -3,7 +3,7 @@
 // many writes, whether to honour backpressure — so a client can predict every byte of every
 // answer and check that a pipelined burst is answered completely and in order. No fast-check
 // here: the server child (test/helpers/hardening-child.ts, mode 'burst') imports it.
-import type { WaferRequest, WaferResponse } from '../lib/types.js';
+import type { WaferRequest, WaferResponse } from '../lib/core/types.js';
 
 /** How one request in a burst is answered. */
 export interface Answer {

@@ -31,7 +31,7 @@ const LENIENT_BITS = Object.values(Lenient).filter((b) => b !== 0 && b !== Lenie
 const lenientMask = fc.subarray(LENIENT_BITS, { minLength: 1 }).map((bits) => bits.reduce((a, b) => a | b, 0));
 
 /**
- * What lib/server.ts gives its parsers besides limits: BWS before a chunk extension only, and
+ * What lib/core/server.ts gives its parsers besides limits: BWS before a chunk extension only, and
  * empty Transfer-Encoding elements ignored (the llhttp adapter follows the first itself; the
  * second is a known rule).
  */

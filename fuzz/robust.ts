@@ -3,7 +3,7 @@
 // without keeping them, and never throws.
 import { runInNewContext } from 'node:vm';
 import { setFlagsFromString } from 'node:v8';
-import { DEFAULT_LIMITS } from '../lib/limits.js';
+import { DEFAULT_LIMITS } from '../lib/core/limits.js';
 import type { ParseError, ParserOptions, RequestParser, RequestSink } from '../parser/types.js';
 import { ours, type Subject } from './subjects.js';
 

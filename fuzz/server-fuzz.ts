@@ -20,7 +20,7 @@ import { cutsFor, splitPlan, type SplitPlan } from './splits.js';
 import { show, toBuffer } from './segments.js';
 import { answerPath, burstRequest, expectedBody, type Answer } from './burst.js';
 import { splitResponses } from '../test/helpers/raw-client.js';
-import type { ServerOptions } from '../lib/types.js';
+import type { ServerOptions } from '../lib/core/types.js';
 
 /** Server options for a fuzz target: short timeouts so every connection ends soon, small limits. */
 export const FUZZ_SERVER: ServerOptions = {

@@ -1,15 +1,14 @@
-// wafer's public surface.
-export { listen, Server, DEFAULT_OPTIONS } from './server.js';
-export type { ServerCore } from './server.js';
-export { DEFAULT_LIMITS, resolveLimits, type Limits } from './limits.js';
-export { STATUS_TEXT, statusText } from './status.js';
-export type {
-  Handler, LoopKind, ServerOptions, ServerStats, WaferRequest, WaferResponse, WaferServer,
-} from './types.js';
-export { Lenient, type ParserKind } from '../parser/types.js';
+// wafer's public surface: the engine (lib/core/index.ts) and the app helpers (lib/app/).
+export {
+  listen, Server, DEFAULT_OPTIONS, type ServerCore,
+  DEFAULT_LIMITS, resolveLimits, type Limits,
+  STATUS_TEXT, statusText,
+  type Handler, type LoopKind, type ServerOptions, type ServerStats, type WaferRequest, type WaferResponse, type WaferServer,
+  Lenient, type ParserKind,
+  HttpError, errorStatus,
+} from './core/index.js';
 // App helpers (router, query/body parsing, static files).
-export { router, type Router } from './router.js';
-export { HttpError, errorStatus } from './http-error.js';
-export { decodeComponent, parseQuery, query, type Params, type DecodeOptions } from './query.js';
-export { readBody, readJson, readForm, mediaType, type BodyOptions, type FormOptions } from './body.js';
-export { serveFile, serveStatic, FileCache, type FileOptions, type StaticOptions } from './static.js';
+export { router, type Router } from './app/router.js';
+export { decodeComponent, parseQuery, query, type Params, type DecodeOptions } from './app/query.js';
+export { readBody, readJson, readForm, mediaType, type BodyOptions, type FormOptions } from './app/body.js';
+export { serveFile, serveStatic, FileCache, type FileOptions, type StaticOptions } from './app/static.js';

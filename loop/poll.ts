@@ -3,11 +3,11 @@
 // responses of that pass leave in one write. Flow control is simply not pulling: unread bytes
 // stay in the stream's buffer and then in the kernel (TCP backpressure).
 import type { Socket } from 'node:net';
-import { connectionOf, type Connection } from '../lib/connection.js';
-import type { LoopStrategy } from './types.js';
+import { connectionOf } from './owner.js';
+import type { LoopConnection, LoopStrategy } from './types.js';
 
 
-function drain(conn: Connection): void {
+function drain(conn: LoopConnection): void {
   if (conn.loopPaused || conn.loopActive) return;
   const socket = conn.socket;
   conn.loopActive = true;
@@ -22,15 +22,15 @@ function onReadable(this: Socket): void {
   drain(connectionOf(this));
 }
 
-function attach(conn: Connection): void {
+function attach(conn: LoopConnection): void {
   conn.socket.on('readable', onReadable);
 }
 
-function pause(conn: Connection): void {
+function pause(conn: LoopConnection): void {
   conn.loopPaused = true;
 }
 
-function resume(conn: Connection): void {
+function resume(conn: LoopConnection): void {
   conn.loopPaused = false;
   // Inside a pass the while loop picks up again by itself; otherwise pull what is waiting.
   if (!conn.loopActive) drain(conn);

@@ -3,7 +3,7 @@
 // (`parser: 'llhttp'`). Crossing into C++ costs per execute() and per callback, which is
 // the overhead the TypeScript parser exists to avoid.
 import { createRequire } from 'node:module';
-import { DEFAULT_LIMITS, parseDecimal } from '../lib/limits.js';
+import { PARSER_LIMITS, parseDecimal } from './limits.js';
 import type { ParseError } from './errors.js';
 import { Lenient, type ParserOptions, type RequestParser, type RequestSink } from './types.js';
 
@@ -77,9 +77,9 @@ export class LlhttpParser implements RequestParser {
 
   constructor(sink: RequestSink, options: ParserOptions = {}) {
     this.sink = sink;
-    this.maxUrl = options.maxUrlLength ?? DEFAULT_LIMITS.maxUrlLength;
-    this.maxCount = options.maxHeaderCount ?? DEFAULT_LIMITS.maxHeaderCount;
-    this.maxHeaderSize = options.maxHeaderSize ?? DEFAULT_LIMITS.maxHeaderSize;
+    this.maxUrl = options.maxUrlLength ?? PARSER_LIMITS.maxUrlLength;
+    this.maxCount = options.maxHeaderCount ?? PARSER_LIMITS.maxHeaderCount;
+    this.maxHeaderSize = options.maxHeaderSize ?? PARSER_LIMITS.maxHeaderSize;
     this.lenient = options.lenient ?? 0;
     this.watchChunks = options.chunkSpacesOnlyBeforeExtension === true && (this.lenient & Lenient.SPACES_AFTER_CHUNK_SIZE) !== 0;
     this.native = new HTTPParser();

@@ -10,7 +10,7 @@
 // Callbacks may return 'pause' (or HPE_PAUSED): execute() then stops with HPE_PAUSED at
 // `errorPos`; resume() and execute the rest of the buffer from there. Any other non-zero
 // return is a callback error, as in llhttp.
-import { addDigit } from '../lib/limits.js';
+import { addDigit } from './limits.js';
 import { HPE } from './errors.js';
 import {
   ALPHA, CONNECTION_TOKEN_CHARS, HEADER_CHARS, HEX_VALUE, HTAB_SP_VCHAR_OBS_TEXT, LOWER, QDTEXT,
@@ -470,7 +470,7 @@ export class RequestMachine {
   }
 
   /**
-   * Fold a digit into contentLength through lib/limits.ts addDigit. A number that passes
+   * Fold a digit into contentLength through parser/limits.ts addDigit. A number that passes
    * 2^53 - 1 is no longer a safe length; it is carried on as a BigInt only to find where
    * llhttp's uint64 would overflow, so the error lands on the same byte as llhttp's.
    * Returns true on uint64 overflow.

@@ -95,7 +95,7 @@ export interface RequestParser {
   reset(): void;
   /**
    * Who hears the events. May be changed between messages: a server lends one parser to
-   * whichever connection is reading a message (lib/parser-pool.ts).
+   * whichever connection is reading a message (lib/core/parser-pool.ts).
    */
   sink: RequestSink;
 }

@@ -11,8 +11,8 @@
 // holds so far turned into strings before execute() returns, so no buffer is kept between
 // calls. Body pieces are views into the buffer passed to execute(). Header bytes are counted
 // the way Node counts them (request target, field names and values) and checked against the
-// limits of lib/limits.ts.
-import { DEFAULT_LIMITS } from '../lib/limits.js';
+// limits of parser/limits.ts.
+import { PARSER_LIMITS } from './limits.js';
 import type { ParseError } from './errors.js';
 import { E, ERROR_NAMES, F, FINISH_SAFE, METHODS, RequestMachine, RULE_CHUNK_BWS_BEFORE_EXT, RULE_TE_EMPTY_ELEMENTS, type CbResult, type MachineCallbacks } from './machine.js';
 import type { ParserOptions, RequestHead, RequestParser, RequestSink } from './types.js';
@@ -38,7 +38,7 @@ const SHORT_ITEMS = 8;
 const fcc = String.fromCharCode;
 
 /**
- * Common field names as lib/validate.ts and lib/connection.ts spell them (`name === 'Host'` is
+ * Common field names as lib/core/validate.ts and lib/core/connection.ts spell them (`name === 'Host'` is
  * tried first there): a short head's name is replaced by the constant when it is one, so those
  * checks meet the very same string. (Only names of at most SHORT bytes can be short pieces.)
  */
@@ -141,10 +141,10 @@ export class WaferParser implements RequestParser, MachineCallbacks {
 
   constructor(sink: RequestSink, options: ParserOptions = {}) {
     this.sink = sink;
-    this.maxHeaderSize = options.maxHeaderSize ?? DEFAULT_LIMITS.maxHeaderSize;
-    this.maxHeaderCount = options.maxHeaderCount ?? DEFAULT_LIMITS.maxHeaderCount;
-    this.maxUrlLength = options.maxUrlLength ?? DEFAULT_LIMITS.maxUrlLength;
-    this.maxChunkExtensionSize = options.maxChunkExtensionSize ?? DEFAULT_LIMITS.maxChunkExtensionSize;
+    this.maxHeaderSize = options.maxHeaderSize ?? PARSER_LIMITS.maxHeaderSize;
+    this.maxHeaderCount = options.maxHeaderCount ?? PARSER_LIMITS.maxHeaderCount;
+    this.maxUrlLength = options.maxUrlLength ?? PARSER_LIMITS.maxUrlLength;
+    this.maxChunkExtensionSize = options.maxChunkExtensionSize ?? PARSER_LIMITS.maxChunkExtensionSize;
     this.machine = new RequestMachine(this, options.lenient ?? 0,
       (options.chunkSpacesOnlyBeforeExtension === true ? RULE_CHUNK_BWS_BEFORE_EXT : 0) |
       (options.teEmptyListElements === true ? RULE_TE_EMPTY_ELEMENTS : 0));

@@ -5,7 +5,7 @@ import t from 'tap';
 import { forEachServerKind, sleep, startServer } from './helpers/server-kinds.js';
 import { connect, raw, responsesOf } from './helpers/raw-client.js';
 import { listen } from '../lib/index.js';
-import type { WaferRequest, WaferResponse } from '../lib/types.js';
+import type { WaferRequest, WaferResponse } from '../lib/core/types.js';
 
 const KiB = 1024;
 const BUDGET = 64 * KiB;

@@ -1,8 +1,8 @@
 import t from 'tap';
-import { readBody, readForm, readJson, mediaType } from '../lib/body.js';
-import { HttpError } from '../lib/http-error.js';
-import { router } from '../lib/router.js';
-import type { WaferRequest } from '../lib/types.js';
+import { readBody, readForm, readJson, mediaType } from '../lib/app/body.js';
+import { HttpError } from '../lib/core/http-error.js';
+import { router } from '../lib/app/router.js';
+import type { WaferRequest } from '../lib/core/types.js';
 import net from 'node:net';
 import { serve, rawRequest } from './app/serve.js';
 import { forEachServerKind, startServer } from './helpers/server-kinds.js';

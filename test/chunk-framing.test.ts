@@ -15,9 +15,9 @@ import { diffTraces } from '../fuzz/compare.js';
 import { Lenient, type ParserKind, type ParserOptions } from '../parser/types.js';
 import { forEachServerKind, startServer, PARSERS } from './helpers/server-kinds.js';
 import { raw, responsesOf } from './helpers/raw-client.js';
-import type { WaferRequest, WaferResponse } from '../lib/types.js';
+import type { WaferRequest, WaferResponse } from '../lib/core/types.js';
 
-/** The server's parser options (lib/server.ts). */
+/** The server's parser options (lib/core/server.ts). */
 const SERVER: ParserOptions = { lenient: Lenient.SPACES_AFTER_CHUNK_SIZE, chunkSpacesOnlyBeforeExtension: true, teEmptyListElements: true };
 
 const head = (te = 'chunked') => `POST /u HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: ${te}\r\n\r\n`;

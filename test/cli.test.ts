@@ -4,7 +4,7 @@ import t from 'tap';
 import { rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { parseSettings, SettingsError } from '../lib/settings.js';
+import { parseSettings, SettingsError } from '../lib/cli/settings.js';
 import { appDir, ensureBuilt, get, listeningPort, reap, runWafer, type WaferProcess } from './helpers/wafer-process.js';
 
 const pidApp = 'export default (req, res) => { res.end(`js ${req.method} ${req.url}`); };\n';

@@ -5,7 +5,7 @@ import app from '../examples/app.js';
 import factorAlone, { divisors, primeFactors, MAX_N } from '../examples/factor.js';
 import apiAlone, { routes as apiRoutes } from '../examples/api.js';
 import staticAlone from '../examples/static.js';
-import { router } from '../lib/router.js';
+import { router } from '../lib/app/router.js';
 import { serve, rawGet } from './app/serve.js';
 
 t.test('divisors agrees with brute force for 1..3000', async (t) => {

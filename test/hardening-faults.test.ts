@@ -6,7 +6,7 @@
 import t from 'tap';
 import { forEachServerKind, sleep, startServer } from './helpers/server-kinds.js';
 import { connect, raw, responsesOf } from './helpers/raw-client.js';
-import type { WaferServer } from '../lib/types.js';
+import type { WaferServer } from '../lib/core/types.js';
 
 const GET = (path: string) => `GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`;
 

@@ -1,5 +1,5 @@
 // One test per request rule of parser/RULES.md, over a real socket, on both loops and both
-// parsers: the parsers must give the same answer, whichever layer (parser or lib/validate.ts)
+// parsers: the parsers must give the same answer, whichever layer (parser or lib/core/validate.ts)
 // enforces the rule. A refused request gets its status, `Connection: close` and a FIN, the
 // handler never sees it, and nothing sent after it is answered (no smuggled request).
 // Rules the engine suite already checks (CL then TE, TE gzip, gzip+chunked, bad chunk size,
@@ -8,7 +8,7 @@ import t from 'tap';
 import { forEachServerKind, startServer, PARSERS } from './helpers/server-kinds.js';
 import { raw, responsesOf } from './helpers/raw-client.js';
 import { Lenient } from '../parser/types.js';
-import type { WaferRequest, WaferResponse } from '../lib/types.js';
+import type { WaferRequest, WaferResponse } from '../lib/core/types.js';
 
 /** What a request that passes must produce: the handler's echo of method, target and body. */
 type Accept = { body: string };

@@ -1,7 +1,7 @@
-// lib/validate.ts on its own: the head-level rules, case by case, without sockets. The same
+// lib/core/validate.ts on its own: the head-level rules, case by case, without sockets. The same
 // rules over real sockets, for both loops and parsers, are in hardening-framing.test.ts.
 import t from 'tap';
-import { isHostValue, isTargetFor, listItems, validateHead } from '../lib/validate.js';
+import { isHostValue, isTargetFor, listItems, validateHead } from '../lib/core/validate.js';
 import type { RequestHead } from '../parser/types.js';
 
 function head(method: string, url: string, headers: string[], minor = 1): RequestHead {

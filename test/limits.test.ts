@@ -1,5 +1,5 @@
 import t from 'tap';
-import { addDigit, addSize, growCapacity, parseDecimal, resolveLimits, MAX_SAFE } from '../lib/limits.js';
+import { addDigit, addSize, growCapacity, parseDecimal, resolveLimits, MAX_SAFE } from '../lib/core/limits.js';
 
 t.test('addDigit refuses to pass 2^53 - 1 instead of losing precision', async (t) => {
   let acc = 0;

@@ -10,7 +10,7 @@ import { connect, createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { listen } from '../lib/index.js';
-import type { WaferRequest, WaferResponse } from '../lib/types.js';
+import type { WaferRequest, WaferResponse } from '../lib/core/types.js';
 import { appDir, ensureBuilt, listeningPort, reap, runWafer, type WaferProcess } from './helpers/wafer-process.js';
 
 function findNginx(): string | undefined {

@@ -3,11 +3,11 @@
 // whole number 0..65535, as the `wafer` command already requires; PORT empty or unset is 4242.
 import t from 'tap';
 import { listen, Server } from '../lib/index.js';
-import { KNOWN_OPTIONS, editDistance } from '../lib/server.js';
-import { startupLine, type CliSettings } from '../lib/settings.js';
+import { KNOWN_OPTIONS, editDistance } from '../lib/core/server.js';
+import { startupLine, type CliSettings } from '../lib/cli/settings.js';
 import { forEachServerKind } from './helpers/server-kinds.js';
 import { raw, responsesOf } from './helpers/raw-client.js';
-import type { ServerOptions } from '../lib/types.js';
+import type { ServerOptions } from '../lib/core/types.js';
 
 const ok = (_req: unknown, res: { end(s: string): void }) => res.end('ok');
 

@@ -1,7 +1,7 @@
 import t from 'tap';
 import fc from 'fast-check';
-import { decodeComponent, parseQuery, query } from '../lib/query.js';
-import { HttpError } from '../lib/http-error.js';
+import { decodeComponent, parseQuery, query } from '../lib/app/query.js';
+import { HttpError } from '../lib/core/http-error.js';
 import { serve } from './app/serve.js';
 
 t.test('decodeComponent decodes percent-escapes in either case', async (t) => {

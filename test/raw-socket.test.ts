@@ -1,4 +1,4 @@
-// The edge loop on the socket's libuv handle (lib/raw-socket.ts): it is really in use here,
+// The edge loop on the socket's libuv handle (loop/raw-socket.ts): it is really in use here,
 // one read buffer shared by every socket never leaks one connection's bytes into another,
 // writes that libuv cannot finish at once still arrive whole, and without the binding the
 // loop falls back to the stream API. (Every engine suite also runs on 'edge-stream'.)
@@ -7,7 +7,7 @@ import type { Socket } from 'node:net';
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { rawSocketSupported } from '../lib/raw-socket.js';
+import { rawSocketSupported } from '../loop/raw-socket.js';
 import { connect, raw, responsesOf } from './helpers/raw-client.js';
 import { sleep, startServer, type ServerKind } from './helpers/server-kinds.js';
 import { ROOT, ensureBuilt } from './helpers/wafer-process.js';
@@ -177,7 +177,7 @@ t.test('bodies of declared length are read straight into their Buffer, and arriv
   // more to come) is read by the kernel into the body's own Buffer. Bodies either side of that
   // bound, pipelined back to back with the next head in the same packet, sent in pieces of every
   // size, from two clients at once, must arrive byte for byte; and the path must really be taken.
-  const { Connection } = await import('../lib/connection.js');
+  const { Connection } = await import('../lib/core/connection.js');
   const proto = Connection.prototype as unknown as { readTarget(): Buffer | null };
   const own = proto.readTarget;
   let direct = 0;
@@ -244,7 +244,7 @@ t.test('without the binding the edge loop runs on the stream API', async (t) => 
   await ensureBuilt();
   const probe = (env: Record<string, string>) => spawnSync(process.execPath, ['--input-type=module', '-e', `
     import { listen } from ${JSON.stringify(join(ROOT, 'dist/lib/index.js'))};
-    import { rawSocketSupported } from ${JSON.stringify(join(ROOT, 'dist/lib/raw-socket.js'))};
+    import { rawSocketSupported } from ${JSON.stringify(join(ROOT, 'dist/loop/raw-socket.js'))};
     const s = await listen((req, res) => res.end(String(req.source.handle !== null)), { port: 0, host: '127.0.0.1' });
     const r = await fetch('http://127.0.0.1:' + s.port + '/');
     console.log(rawSocketSupported, await r.text());

@@ -1,4 +1,4 @@
-// Heads are remembered from one response to the next (lib/response.ts memo): answers in a row
+// Heads are remembered from one response to the next (lib/core/response.ts memo): answers in a row
 // that differ in a single input — body, length, status, a header value, HEAD, HTTP/1.0, a
 // Connection: close — must each get exactly their own head and body.
 import t from 'tap';

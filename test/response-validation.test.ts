@@ -7,7 +7,7 @@
 // pools connections would hand the surplus to the next user as a response of its own).
 import t, { type Test } from 'tap';
 import { query } from '../lib/index.js';
-import type { WaferRequest, WaferResponse } from '../lib/types.js';
+import type { WaferRequest, WaferResponse } from '../lib/core/types.js';
 import { raw, splitResponses, type ParsedResponse } from './helpers/raw-client.js';
 import { forEachServerKind, startServer } from './helpers/server-kinds.js';
 

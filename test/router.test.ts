@@ -1,6 +1,6 @@
 import t from 'tap';
-import { router } from '../lib/router.js';
-import { HttpError } from '../lib/http-error.js';
+import { router } from '../lib/app/router.js';
+import { HttpError } from '../lib/core/http-error.js';
 import { serve, rawGet } from './app/serve.js';
 
 function app() {

@@ -2,7 +2,7 @@
 import t from 'tap';
 import { forEachServerKind, sleep, startServer, PARSERS } from './helpers/server-kinds.js';
 import { connect, raw, responsesOf } from './helpers/raw-client.js';
-import type { WaferRequest, WaferResponse } from '../lib/types.js';
+import type { WaferRequest, WaferResponse } from '../lib/core/types.js';
 
 const ok = (req: WaferRequest, res: WaferResponse) => res.end(`ok ${req.body.length}`);
 const LIMITS = { maxBodySize: 1000, maxUrlLength: 100, maxHeaderSize: 2000, maxHeaderCount: 20 };

@@ -2,7 +2,7 @@
 import t from 'tap';
 import { forEachServerKind, sleep, startServer, PARSERS } from './helpers/server-kinds.js';
 import { raw, responsesOf } from './helpers/raw-client.js';
-import type { WaferRequest, WaferResponse } from '../lib/types.js';
+import type { WaferRequest, WaferResponse } from '../lib/core/types.js';
 
 const REQ = 'POST /p?x=1 HTTP/1.1\r\nHost: example\r\nContent-Length: 5\r\n\r\nhello';
 const echoBody = (req: WaferRequest, res: WaferResponse) => res.end(`${req.path}:${req.body.toString()}`);

@@ -3,10 +3,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import nodePath from 'node:path';
 import crypto from 'node:crypto';
-import { FileCache, contentDisposition, serveFile, serveStatic } from '../lib/static.js';
-import { checkPreconditions, etagFor, parseETags, parseRange } from '../lib/conditional.js';
-import { router } from '../lib/router.js';
-import type { WaferRequest, WaferResponse } from '../lib/types.js';
+import { FileCache, contentDisposition, serveFile, serveStatic } from '../lib/app/static.js';
+import { checkPreconditions, etagFor, parseETags, parseRange } from '../lib/app/conditional.js';
+import { router } from '../lib/app/router.js';
+import type { WaferRequest, WaferResponse } from '../lib/core/types.js';
 import { serve, rawGet, rawRequest } from './app/serve.js';
 import { forEachServerKind, startServer } from './helpers/server-kinds.js';
 

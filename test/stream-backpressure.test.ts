@@ -7,7 +7,7 @@ import t from 'tap';
 import net from 'node:net';
 import { forEachServerKind, sleep, startServer } from './helpers/server-kinds.js';
 import { connect, raw, responsesOf, splitResponses } from './helpers/raw-client.js';
-import type { WaferServer } from '../lib/types.js';
+import type { WaferServer } from '../lib/core/types.js';
 
 /** Short timeouts: a stall shows as a missing answer within seconds, not as a 60 s wait. */
 const SHORT = { headersTimeout: 4000, requestTimeout: 4000, keepAliveTimeout: 4000 };

@@ -24,7 +24,7 @@ const batch = (n) => (n < BATCHES.length ? BATCHES[n] : Buffer.concat(Array(n).f
 
 // `handle` mode: the same work on the socket's libuv handle, below node:net's streams — each read
 // from handle.onread into one shared buffer, each batch written with handle.writeBuffer() — as
-// wafer's edge loop does (lib/raw-socket.ts). The ceiling for anything on node:net's handles.
+// wafer's edge loop does (loop/raw-socket.ts). The ceiling for anything on node:net's handles.
 const mode = process.argv[2] ?? 'stream';
 const sw = mode === 'handle' ? process.binding('stream_wrap') : null;
 const READ = Buffer.allocUnsafe(64 * 1024);

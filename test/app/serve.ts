@@ -2,7 +2,7 @@
 // socket client for requests fetch() would normalise away ('..', '%2e%2e', '%2f').
 import net from 'node:net';
 import { listen } from '../../lib/index.js';
-import type { Handler, ServerOptions } from '../../lib/types.js';
+import type { Handler, ServerOptions } from '../../lib/core/types.js';
 
 export interface TestServer {
   url: string;

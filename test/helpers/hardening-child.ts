@@ -10,7 +10,7 @@
 import { readdirSync } from 'node:fs';
 import { listen } from '../../lib/index.js';
 import { answerBurst } from '../../fuzz/burst.js';
-import type { WaferRequest, WaferResponse, ServerOptions } from '../../lib/types.js';
+import type { WaferRequest, WaferResponse, ServerOptions } from '../../lib/core/types.js';
 
 const options = JSON.parse(process.argv[2] ?? '{}') as ServerOptions;
 /**

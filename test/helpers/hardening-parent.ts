@@ -4,7 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ServerOptions, ServerStats } from '../../lib/types.js';
+import type { ServerOptions, ServerStats } from '../../lib/core/types.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const CHILD = join(HERE, 'hardening-child.ts');

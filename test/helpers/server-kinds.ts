@@ -3,7 +3,7 @@
 // however the test ends.
 import type { Test } from 'tap';
 import { listen } from '../../lib/index.js';
-import type { Handler, LoopKind, ServerOptions, WaferServer } from '../../lib/types.js';
+import type { Handler, LoopKind, ServerOptions, WaferServer } from '../../lib/core/types.js';
 import type { ParserKind } from '../../parser/types.js';
 
 export interface ServerKind {
@@ -21,7 +21,7 @@ export const PARSERS: ParserKind[] = ['wafer', 'llhttp'];
 export function serverKinds(parsers: ParserKind[] = ['wafer']): ServerKind[] {
   const out: ServerKind[] = [];
   for (const loop of LOOPS) for (const parser of parsers) out.push({ loop, parser, rawSocket: true, name: `${loop}/${parser}` });
-  // The edge loop's fallback when the handle can't be driven directly (lib/raw-socket.ts).
+  // The edge loop's fallback when the handle can't be driven directly (loop/raw-socket.ts).
   out.push({ loop: 'edge', parser: 'wafer', rawSocket: false, name: 'edge-stream/wafer' });
   return out;
 }

@@ -1,5 +1,5 @@
 // Running the built `wafer` command from tests: make sure dist/ is current (one build even
-// when several test files ask at once), spawn `node dist/lib/cli.js`, wait for its lines,
+// when several test files ask at once), spawn `node dist/lib/cli/cli.js`, wait for its lines,
 // and make plain HTTP requests to it on 127.0.0.1.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync, readFileSync } from 'node:fs';
@@ -9,7 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const CLI = join(ROOT, 'dist', 'lib', 'cli.js');
+export const CLI = join(ROOT, 'dist', 'lib', 'cli', 'cli.js');
 
 function newestSource(dir: string): number {
   let newest = 0;
@@ -53,7 +53,7 @@ export async function ensureBuilt(): Promise<void> {
     } finally {
       rmSync(lock, { recursive: true, force: true });
     }
-    if (isStale()) throw new Error('npm run build did not produce a current dist/lib/cli.js');
+    if (isStale()) throw new Error('npm run build did not produce a current dist/lib/cli/cli.js');
   }
 }
 

@@ -1,14 +1,14 @@
 #!/usr/bin/env node
 // `wafer app.js` — load a module, take its handler, serve it. One process, or with
-// WORKERS=n a primary that forks n of these (lib/cluster.ts). Exit codes: 0 after a signal
+// WORKERS=n a primary that forks n of these (lib/cli/cluster.ts). Exit codes: 0 after a signal
 // closed the server, 2 for a bad setting or a module without a handler (one line on stderr),
 // 1 for anything else (cannot listen, the app threw while loading).
 import cluster from 'node:cluster';
 import { existsSync, statSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { listen } from './index.js';
-import type { Handler, WaferServer } from './types.js';
+import { listen } from '../index.js';
+import type { Handler, WaferServer } from '../core/types.js';
 import { parseSettings, SettingsError, startupLine, USAGE, type CliSettings } from './settings.js';
 import { CLUSTER_PORT_ENV, runPrimary, workerMessages, type WorkerMessage } from './cluster.js';
 

@@ -14,7 +14,7 @@ import mime from 'mime-types';
 import { checkPreconditions, etagFor, header, ifRangeHolds, parseRange } from './conditional.js';
 import { FileCache } from './file-cache.js';
 import { decodeComponent } from './query.js';
-import type { Handler, WaferRequest, WaferResponse } from './types.js';
+import type { Handler, WaferRequest, WaferResponse } from '../core/index.js';
 
 const CHUNK = 64 * 1024;
 const sharedCache = new FileCache();

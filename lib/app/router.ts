@@ -10,7 +10,7 @@
 // only under other methods → 405 with Allow (RFC 9110 §15.5.6). HEAD is served by GET
 // routes (RFC 9110 §9.3.2), and OPTIONS without a route of its own answers 204 with Allow.
 import { decodeComponent } from './query.js';
-import type { Handler, WaferRequest, WaferResponse } from './types.js';
+import type { Handler, WaferRequest, WaferResponse } from '../core/index.js';
 
 interface Route {
   method: string;

@@ -1,5 +1,5 @@
 // WORKERS=n: n processes on one port with node:cluster. The primary forks workers that each run
-// the ordinary single-process CLI (lib/cli.ts) and call listen() on the same port — cluster hands
+// the ordinary single-process CLI (lib/cli/cli.ts) and call listen() on the same port — cluster hands
 // them one shared listening socket. The primary serves nothing itself: it starts workers,
 // replaces the ones that die, and on SIGINT/SIGTERM tells every worker to close and waits.
 import cluster, { type Worker } from 'node:cluster';

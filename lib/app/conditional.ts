@@ -1,6 +1,6 @@
 // Validators, preconditions and ranges for file responses (RFC 9110 §8.8, §13, §14).
-import { parseDecimal } from './limits.js';
-import type { WaferRequest } from './types.js';
+import type { WaferRequest } from '../core/index.js';
+import { parseDecimal } from '../../parser/limits.js';
 
 /** Strong validator from size and mtime (as nginx does); changes whenever either does. */
 export function etagFor(st: { size: number; mtimeMs: number }): string {

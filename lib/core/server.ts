@@ -3,17 +3,18 @@
 // Connection; this file only deals with connections as a whole.
 import net from 'node:net';
 import type { Socket } from 'node:net';
-import { Lenient, type ParserKind, type ParserOptions } from '../parser/types.js';
-import { edge } from '../loop/edge.js';
-import { poll } from '../loop/poll.js';
-import type { LoopStrategy } from '../loop/types.js';
-import { Connection, Phase, RETRY_AFTER, connectionOf } from './connection.js';
+import { Lenient, type ParserKind, type ParserOptions } from '../../parser/types.js';
+import { edge } from '../../loop/edge.js';
+import { poll } from '../../loop/poll.js';
+import type { LoopStrategy } from '../../loop/types.js';
+import { connectionOf } from '../../loop/owner.js';
+import { Connection, Phase, RETRY_AFTER, type ServerCore } from './connection.js';
 import { ParserPool } from './parser-pool.js';
 import { dateLine } from './date.js';
 import { DEFAULT_LIMITS, isSize, parseDecimal, resolveLimits, type Limits } from './limits.js';
 import type { Handler, LoopKind, ServerOptions, ServerStats, WaferServer } from './types.js';
 
-/** Server defaults besides the byte limits (those are DEFAULT_LIMITS in lib/limits.ts). */
+/** Server defaults besides the byte limits (those are DEFAULT_LIMITS in lib/core/limits.ts). */
 export const DEFAULT_OPTIONS = {
   host: '0.0.0.0',
   loop: 'edge' as LoopKind,
@@ -41,28 +42,12 @@ export const DEFAULT_OPTIONS = {
   retryAfter: RETRY_AFTER,
 } as const;
 
-/** What a Connection needs from its server. */
-export interface ServerCore {
-  readonly handler: Handler;
-  readonly limits: Limits;
-  readonly parsers: ParserPool;
-  readonly streamBody: boolean;
-  readonly loop: LoopStrategy;
-  readonly counters: ServerStats;
-  /** Coarse clock (ms), refreshed by the sweep. */
-  now: number;
-  /** server.close() has begun. */
-  closing: boolean;
-  onHandlerError(err: unknown): void;
-  release(conn: Connection): void;
-}
-
 const LIMIT_KEYS = Object.keys(DEFAULT_LIMITS) as (keyof Limits)[];
 
 /**
  * Every ServerOptions key that is not a limit. Typed as a Record so that tsc refuses this
  * list until a new option is added here (and one that is not an option). Limits come from
- * DEFAULT_LIMITS (lib/limits.ts) on their own.
+ * DEFAULT_LIMITS (lib/core/limits.ts) on their own.
  */
 const SERVER_OPTION_KEYS: Record<Exclude<keyof ServerOptions, keyof Limits>, true> = {
   port: true, host: true, loop: true, maxConns: true, parser: true, lenient: true, streamBody: true,
@@ -134,15 +119,15 @@ function timeoutOption(options: ServerOptions, name: 'headersTimeout' | 'request
 function ignore(): void {}
 
 function onSocketEnd(this: Socket): void {
-  connectionOf(this).onEnd();
+  connectionOf<Connection>(this).onEnd();
 }
 
 function onSocketDrain(this: Socket): void {
-  connectionOf(this).onDrain();
+  connectionOf<Connection>(this).onDrain();
 }
 
 function onSocketClose(this: Socket): void {
-  connectionOf(this).onClose();
+  connectionOf<Connection>(this).onClose();
 }
 
 function destroySocket(socket: Socket): void {
@@ -289,7 +274,7 @@ export class Server implements ServerCore, WaferServer {
     socket.on('error', ignore); // resets and EPIPE end in 'close'; nothing else to do
     socket.on('close', onSocketClose);
     this.loop.attach(conn, this.rawSocket);
-    // A loop on the raw handle reports EOF and write completion itself (lib/raw-socket.ts).
+    // A loop on the raw handle reports EOF and write completion itself (loop/raw-socket.ts).
     if (conn.handle === null) {
       socket.on('end', onSocketEnd);
       socket.on('drain', onSocketDrain);

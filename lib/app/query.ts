@@ -6,8 +6,7 @@
 // standard's urlencoded parser does, so a mangled link still reaches the handler. Strict
 // (form bodies): the same faults throw HttpError 400, because a real form submission is
 // always well formed and silently repairing a broken one hides the client's bug.
-import { HttpError } from './http-error.js';
-import type { WaferRequest } from './types.js';
+import { HttpError, type WaferRequest } from '../core/index.js';
 
 export type Params = Record<string, string | string[]>;
 

@@ -2,7 +2,7 @@
 // lower-cased and joined when someone reads `headers`. In streaming mode the body arrives
 // through push()/finish() and is read with `for await (const chunk of req)`.
 import { Buffer } from 'node:buffer';
-import type { RequestHead } from '../parser/types.js';
+import type { RequestHead } from '../../parser/types.js';
 import type { WaferRequest } from './types.js';
 import { sameName } from './validate.js';
 

@@ -3,9 +3,9 @@
 // Flags win over the environment; every value is checked here so a typo stops the command
 // with one line instead of surfacing later as a strange server.
 import { availableParallelism } from 'node:os';
-import type { LoopKind } from './types.js';
-import type { ParserKind } from '../parser/types.js';
-import { parseDecimal } from './limits.js';
+import type { LoopKind } from '../core/types.js';
+import type { ParserKind } from '../../parser/types.js';
+import { parseDecimal } from '../core/limits.js';
 
 export interface CliSettings {
   /** The module to serve, as given (not yet resolved). */

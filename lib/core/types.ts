@@ -1,8 +1,9 @@
-// The public shapes a handler sees. The engine (lib/server.ts, lib/connection.ts,
-// lib/request.ts, lib/response.ts) implements them; app helpers (router, static files,
+// The public shapes a handler sees. The engine (lib/core/server.ts, lib/core/connection.ts,
+// lib/core/request.ts, lib/core/response.ts) implements them; app helpers (router, static files,
 // body parsers) are written against these interfaces only.
 import type { Limits } from './limits.js';
-import type { ParserKind } from '../parser/types.js';
+import type { ParserKind } from '../../parser/types.js';
+import type { LoopKind } from '../../loop/types.js';
 
 export interface WaferRequest {
   method: string;
@@ -72,7 +73,7 @@ export interface WaferResponse {
 
 export type Handler = (req: WaferRequest, res: WaferResponse) => unknown | Promise<unknown>;
 
-export type LoopKind = 'edge' | 'poll';
+export type { LoopKind } from '../../loop/types.js';
 
 export interface ServerOptions extends Partial<Limits> {
   /** Default: $PORT, or 4242 when PORT is unset or empty (any other PORT that is not 0..65535 is an error). 0 picks a free port. */

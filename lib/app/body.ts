@@ -5,10 +5,9 @@
 //   413 — the body is larger than the `limit` option (a buffered body is also capped by the
 //         engine's maxBodySize before the handler runs).
 import { Buffer } from 'node:buffer';
-import { HttpError } from './http-error.js';
-import { DEFAULT_LIMITS, addSize } from './limits.js';
+import { DEFAULT_LIMITS, HttpError, type WaferRequest } from '../core/index.js';
+import { addSize } from '../../parser/limits.js';
 import { parseQuery, type Params } from './query.js';
-import type { WaferRequest } from './types.js';
 
 export interface BodyOptions {
   /** Check Content-Type before parsing (default true). false: parse whatever was sent. */

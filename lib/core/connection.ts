@@ -4,15 +4,19 @@
 // write per drain of the socket.
 import { Buffer } from 'node:buffer';
 import type { Socket } from 'node:net';
-import { statusForError } from '../parser/errors.js';
-import type { RequestHead, RequestParser, RequestSink } from '../parser/types.js';
+import { statusForError } from '../../parser/errors.js';
+import type { RequestHead, RequestParser, RequestSink } from '../../parser/types.js';
 import { errorStatus } from './http-error.js';
 import { addSize, growCapacity } from './limits.js';
-import { rawWrite, type RawHandle, type RawOwner } from './raw-socket.js';
+import { rawWrite, type RawHandle, type RawOwner } from '../../loop/raw-socket.js';
 import { Request, type BodySource } from './request.js';
 import { Response, type ResponseSink } from './response.js';
 import { sameName, validateHead } from './validate.js';
-import type { ServerCore } from './server.js';
+import type { ParserPool } from './parser-pool.js';
+import type { Limits } from './limits.js';
+import type { Handler, ServerStats } from './types.js';
+import { ownSocket } from '../../loop/owner.js';
+import type { LoopConnection, LoopStrategy } from '../../loop/types.js';
 
 /** Where the connection is in receiving the next request (for the timeout sweep). */
 export const enum Phase {
@@ -25,16 +29,6 @@ export const enum Phase {
 }
 
 const EMPTY = Buffer.alloc(0);
-
-// Each socket points at its Connection, so socket events can go to shared functions instead of
-// closures made per connection (memory per idle connection; see README "Admission and C10K").
-const kConn = Symbol('wafer.connection');
-type OwnedSocket = Socket & { [kConn]: Connection };
-
-/** The Connection a socket belongs to (set by the Connection's constructor). */
-export function connectionOf(socket: Socket): Connection {
-  return (socket as OwnedSocket)[kConn];
-}
 
 const CONTINUE = 'HTTP/1.1 100 Continue\r\n\r\n';
 /**
@@ -73,10 +67,26 @@ const FLAGS: readonly (readonly [string, Bit])[] = [
 /** A new connection's flags: only outAscii set. */
 const INITIAL_FLAGS = Bit.OutAscii;
 
-export class Connection implements RequestSink, ResponseSink, BodySource, RawOwner {
+/** What a Connection needs from its server (lib/core/server.ts implements it). */
+export interface ServerCore {
+  readonly handler: Handler;
+  readonly limits: Limits;
+  readonly parsers: ParserPool;
+  readonly streamBody: boolean;
+  readonly loop: LoopStrategy;
+  readonly counters: ServerStats;
+  /** Coarse clock (ms), refreshed by the sweep. */
+  now: number;
+  /** server.close() has begun. */
+  closing: boolean;
+  onHandlerError(err: unknown): void;
+  release(conn: Connection): void;
+}
+
+export class Connection implements RequestSink, ResponseSink, BodySource, RawOwner, LoopConnection {
   readonly socket: Socket;
   /**
-   * The socket's libuv handle when the loop drives it directly (edge loop, lib/raw-socket.ts):
+   * The socket's libuv handle when the loop drives it directly (edge loop, loop/raw-socket.ts):
    * answers are written with handle.write*() instead of socket.write(). null: the stream API.
    */
   handle: RawHandle | null = null;
@@ -142,7 +152,7 @@ export class Connection implements RequestSink, ResponseSink, BodySource, RawOwn
     this.socket = socket;
     this.core = core;
     this.phaseStart = now;
-    (socket as OwnedSocket)[kConn] = this;
+    ownSocket(socket, this);
   }
 
   // ---------------------------------------------------------------- input (from a loop)
@@ -303,7 +313,7 @@ export class Connection implements RequestSink, ResponseSink, BodySource, RawOwn
     // RFC 9110 §15.6.6 / RFC 9112 §2.3: only HTTP/1.x is spoken here (a parser may pass 0.9 or 2.0).
     if (head.versionMajor !== 1) return this.fail(505);
     // Host, target form, CL/TE framing (400 when chunked is not final, RFC 9112 §6.3; 501 for
-    // a coding we cannot decode, §6.1): the rules a parser leaves to the server (lib/validate.ts).
+    // a coding we cannot decode, §6.1): the rules a parser leaves to the server (lib/core/validate.ts).
     const invalid = validateHead(head);
     if (invalid !== 0) return this.fail(invalid);
     if (!core.streamBody && head.contentLength > core.limits.maxBodySize) return this.fail(413);

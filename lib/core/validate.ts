@@ -7,7 +7,7 @@
 // Some of these checks repeat what a strict parser already refuses (CL with TE, duplicate CL):
 // they are kept so that the answer does not depend on the parser or on its lenient flags.
 // parser/RULES.md lists every rule, which layer enforces it, and the test that checks it.
-import type { RequestHead } from '../parser/types.js';
+import type { RequestHead } from '../../parser/types.js';
 import { MAX_SAFE, parseDecimal } from './limits.js';
 
 /** The last Host value that passed (a string compare is cheaper than the check). */

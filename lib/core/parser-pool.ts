@@ -3,8 +3,8 @@
 // keeping (RequestParser.idle), so it goes back to a small free list and the next arrival on
 // any connection takes it. 10,000 idle connections then hold no parser at all, and a busy one
 // reuses the same parser request after request without allocating.
-import { createParser } from '../parser/index.js';
-import type { ParserKind, ParserOptions, RequestParser, RequestSink } from '../parser/types.js';
+import { createParser } from '../../parser/index.js';
+import type { ParserKind, ParserOptions, RequestParser, RequestSink } from '../../parser/types.js';
 
 /** The sink of a parser in the free list: nothing reaches it (a free parser is not fed). */
 const NOBODY: RequestSink = {

@@ -1,9 +1,11 @@
-// Limits, declared once, and the safe-size arithmetic every length off the wire and every
-// buffer growth goes through. A value that does not pass these checks never becomes an
-// allocation: callers get `-1` (or `false`) and turn it into a protocol error.
+// The parser's limits, declared once, and the safe-size arithmetic every length off the wire and
+// every buffer growth goes through. A value that does not pass these checks never becomes an
+// allocation: callers get `-1` (or `false`) and turn it into a protocol error. Nothing here
+// imports anything: the parser stands alone, and lib/core/limits.ts builds the server's
+// DEFAULT_LIMITS on PARSER_LIMITS and re-exports the arithmetic.
 
-/** Every limit wafer enforces, with its default. Servers and parsers take overrides. */
-export const DEFAULT_LIMITS = {
+/** The limits a parser enforces, with their defaults (part of DEFAULT_LIMITS). */
+export const PARSER_LIMITS = {
   /** Bytes of request line + header block (Node's default is 16 KiB). → 431 (414 for URL) */
   maxHeaderSize: 16 * 1024,
   /** Number of header fields. → 431 */
@@ -12,21 +14,7 @@ export const DEFAULT_LIMITS = {
   maxUrlLength: 8 * 1024,
   /** Bytes of chunk extensions per chunk (Node: 16 KiB). → 413 */
   maxChunkExtensionSize: 16 * 1024,
-  /** Bytes of a request body buffered for the handler. → 413 */
-  maxBodySize: 1024 * 1024,
-  /**
-   * Bytes of request bodies buffered at once, server-wide (each body counted at its buffer's
-   * size from allocation until its response ends or its connection closes). Without it
-   * buffered bodies could reach maxBodySize × maxConns. A body that would pass it → 503 + Retry-After.
-   */
-  maxBodyBytes: 256 * 1024 * 1024,
-  /** Pipelined requests parsed ahead of the one being answered before reading pauses. */
-  maxPipeline: 64,
-  /** Bytes queued on a socket before a writer is told to wait ('drain'). */
-  highWaterMark: 64 * 1024,
 } as const;
-
-export type Limits = { -readonly [K in keyof typeof DEFAULT_LIMITS]: number };
 
 /** Largest integer that survives arithmetic in a double without precision loss: 2^53 - 1. */
 export const MAX_SAFE = Number.MAX_SAFE_INTEGER;
@@ -74,21 +62,4 @@ export function growCapacity(current: number, need: number, max: number): number
   let cap = current > 0 ? current : 256;
   while (cap < need) cap = cap * 2;
   return cap > max ? max : cap;
-}
-
-/** Merge user overrides into the defaults, rejecting anything that is not a size. */
-export function resolveLimits(overrides: Partial<Limits> = {}): Limits {
-  const out = { ...DEFAULT_LIMITS } as Limits;
-  for (const key of Object.keys(overrides) as (keyof Limits)[]) {
-    const v = overrides[key];
-    if (v === undefined) continue;
-    if (!(key in DEFAULT_LIMITS)) throw new TypeError(`unknown limit: ${String(key)}`);
-    if (!isSize(v) || v === 0) throw new RangeError(`limit ${key} must be a positive integer, got ${v}`);
-    out[key] = v;
-  }
-  // One body of maxBodySize must fit in the server-wide budget, or such bodies could never be read.
-  if (out.maxBodyBytes < out.maxBodySize) {
-    throw new RangeError(`limit maxBodyBytes (${out.maxBodyBytes}) must be at least maxBodySize (${out.maxBodySize})`);
-  }
-  return out;
 }
