@@ -25,7 +25,7 @@ function fakeReq(contentType: string | undefined, body: string | Buffer): WaferR
 async function rejectsWith(t: Test, promise: Promise<unknown>, status: number, message: RegExp, what?: string) {
   const err = await promise.then(() => null, (e: unknown) => e);
   t.ok(err instanceof HttpError, what ?? 'an HttpError');
-  t.match(err, { status, message }, what);
+  t.match(err, { status, message }, what ?? 'its status and message');
 }
 
 t.test('mediaType splits type and charset, case-insensitively', async (t) => {
