@@ -6,9 +6,11 @@ export {
   type Handler, type LoopKind, type ServerOptions, type ServerStats, type WaferRequest, type WaferResponse, type WaferServer,
   Lenient, type ParserKind,
   HttpError, errorStatus,
+  statusForError, type ErrorCode, type HpeCode, headRuleStatus, type HeadRule, RequestBodyError,
 } from './core/index.js';
 // App helpers (router, query/body parsing, static files).
 export { router, type Router } from './app/router.js';
 export { decodeComponent, parseQuery, query, type Params, type DecodeOptions } from './app/query.js';
 export { readBody, readJson, readForm, mediaType, type BodyOptions, type FormOptions } from './app/body.js';
 export { serveFile, serveStatic, FileCache, type FileOptions, type StaticOptions } from './app/static.js';
+export { BodyError, BodyTooLargeError, UnsupportedMediaTypeError, BodyParseError, type BodyErrorCode } from './app/body.js';

@@ -49,20 +49,38 @@ export const HPE = {
   HPE_BODY_OVERFLOW: 103,
 } as const;
 
+/** What a parser reports: one of llhttp's names (or the limit errors above), never another string. */
 export type HpeCode = keyof typeof HPE;
 
+/**
+ * What the server answers for: the parser's code, plus one of wafer's own. llhttp calls a
+ * well-formed version it does not speak (HTTP/1.2, HTTP/3.0) HPE_INVALID_VERSION, the code it
+ * gives a garbled one (HTTP/1.x); RFC 9110 §15.6.6 answers the first 505 and the second 400.
+ * The parsers keep llhttp's code (the conformance fixtures and the differential tests compare
+ * it) and flag the first kind in `ParseError.unsupportedVersion`; errorCode() names it.
+ */
+export type ErrorCode = HpeCode | 'HPE_UNSUPPORTED_VERSION';
+
 export interface ParseError {
-  code: HpeCode | string;
+  code: HpeCode;
   reason: string;
   /** Byte offset, within the buffer passed to the failing execute(), where parsing stopped. */
   offset: number;
+  /** The version was well-formed but is none of 0.9, 1.0, 1.1, 2.0 (see ErrorCode). */
+  unsupportedVersion?: boolean;
+}
+
+/** The server's code for a parse error (see ErrorCode). */
+export function errorCode(err: ParseError): ErrorCode {
+  return err.unsupportedVersion === true ? 'HPE_UNSUPPORTED_VERSION' : err.code;
 }
 
 /**
  * The HTTP status a server answers a parse error with (RFC 9110 §15.5/15.6). One function,
- * so both parsers and both loops give the same answer for the same fault.
+ * so both parsers and both loops give the same answer for the same fault. Every code is
+ * listed: a new one fails to compile until it is given a status.
  */
-export function statusForError(code: string, reason?: string): number {
+export function statusForError(code: ErrorCode): 400 | 413 | 414 | 431 | 505 {
   switch (code) {
     case 'HPE_HEADER_OVERFLOW':
       return 431; // RFC 6585 §5
@@ -71,13 +89,62 @@ export function statusForError(code: string, reason?: string): number {
     case 'HPE_BODY_OVERFLOW':
     case 'HPE_CHUNK_EXTENSIONS_OVERFLOW':
       return 413; // RFC 9110 §15.5.14
-    case 'HPE_INVALID_TRANSFER_ENCODING_UNKNOWN':
-      return 501; // RFC 9112 §6.1: unknown transfer coding
+    case 'HPE_UNSUPPORTED_VERSION':
+      return 505; // RFC 9110 §15.6.6; a malformed version (HPE_INVALID_VERSION) is a 400
+    // Malformed messages (RFC 9110 §15.5.1, RFC 9112 §2.2, §3, §6.3).
+    case 'HPE_STRICT':
+    case 'HPE_CR_EXPECTED':
+    case 'HPE_LF_EXPECTED':
+    case 'HPE_UNEXPECTED_CONTENT_LENGTH':
+    case 'HPE_UNEXPECTED_SPACE':
+    case 'HPE_CLOSED_CONNECTION':
+    case 'HPE_INVALID_METHOD':
+    case 'HPE_INVALID_URL':
+    case 'HPE_INVALID_CONSTANT':
     case 'HPE_INVALID_VERSION':
-      // RFC 9110 §15.6.6: 505 only for a well-formed version we do not support (llhttp's
-      // reason 'Invalid HTTP version', e.g. HTTP/2.0); a malformed one is a 400.
-      return reason === undefined || reason === 'Invalid HTTP version' ? 505 : 400;
-    default:
+    case 'HPE_INVALID_HEADER_TOKEN':
+    case 'HPE_INVALID_CONTENT_LENGTH':
+    case 'HPE_INVALID_CHUNK_SIZE':
+    case 'HPE_INVALID_STATUS':
+    case 'HPE_INVALID_EOF_STATE':
+    case 'HPE_INVALID_TRANSFER_ENCODING':
       return 400;
+    // Not a fault of the request's bytes: a callback's error, a pause the server did not ask
+    // for, or a code the llhttp adapter did not know (parser/llhttp.ts maps it to
+    // HPE_INTERNAL). Nothing after them can be read as a request, so they end the connection
+    // with a 400 like a malformed message.
+    case 'HPE_OK':
+    case 'HPE_INTERNAL':
+    case 'HPE_CB_MESSAGE_BEGIN':
+    case 'HPE_CB_HEADERS_COMPLETE':
+    case 'HPE_CB_MESSAGE_COMPLETE':
+    case 'HPE_CB_CHUNK_HEADER':
+    case 'HPE_CB_CHUNK_COMPLETE':
+    case 'HPE_PAUSED':
+    case 'HPE_PAUSED_UPGRADE':
+    case 'HPE_PAUSED_H2_UPGRADE':
+    case 'HPE_USER':
+    case 'HPE_CB_URL_COMPLETE':
+    case 'HPE_CB_STATUS_COMPLETE':
+    case 'HPE_CB_HEADER_FIELD_COMPLETE':
+    case 'HPE_CB_HEADER_VALUE_COMPLETE':
+    case 'HPE_CB_RESET':
+    case 'HPE_CB_METHOD_COMPLETE':
+    case 'HPE_CB_VERSION_COMPLETE':
+    case 'HPE_CB_CHUNK_EXTENSION_NAME_COMPLETE':
+    case 'HPE_CB_CHUNK_EXTENSION_VALUE_COMPLETE':
+    case 'HPE_CB_PROTOCOL_COMPLETE':
+      return 400;
+    default:
+      return unreachable(code);
   }
+}
+
+function unreachable(code: never): never {
+  throw new TypeError(`no status for parse error code ${String(code)}`);
+}
+
+/** `code` when it is one of the parser codes above (a string from outside, e.g. Node's llhttp). */
+export function isHpeCode(code: string): code is HpeCode {
+  return Object.hasOwn(HPE, code);
 }

@@ -4,7 +4,7 @@
 // the overhead the TypeScript parser exists to avoid.
 import { createRequire } from 'node:module';
 import { PARSER_LIMITS, parseDecimal } from './limits.js';
-import type { ParseError } from './errors.js';
+import { isHpeCode, type ParseError } from './errors.js';
 import { Lenient, type ParserOptions, type RequestParser, type RequestSink } from './types.js';
 
 interface NodeHTTPParser {
@@ -45,9 +45,20 @@ const W_OFF = 0, W_SIZE_START = 1, W_SIZE = 2, W_BWS = 3, W_EXT = 4, W_SIZE_LF =
 /** Hex digits a watched size may have: past 13 the count is no longer exact in a double. */
 const W_MAX_DIGITS = 13;
 
-/** The error Node's execute() returns, in wafer's shape; offset is relative to this buffer. */
-function toParseError(err: { code: string; reason: string; bytesParsed: number }): ParseError {
-  return { code: err.code, reason: err.reason ?? err.code, offset: Math.max(0, err.bytesParsed) };
+/**
+ * The error Node's execute() returns, in wafer's shape; offset is relative to this buffer.
+ * Node passes on whatever llhttp names: a code outside parser/errors.ts (a newer llhttp's) is
+ * HPE_INTERNAL here, its name kept in the reason, so ParseError.code stays a closed set.
+ */
+export function toParseError(err: { code: string; reason: string; bytesParsed: number }): ParseError {
+  const reason = err.reason ?? err.code;
+  const offset = Math.max(0, err.bytesParsed);
+  if (!isHpeCode(err.code)) return { code: 'HPE_INTERNAL', reason: `${err.code}: ${reason}`, offset };
+  // llhttp gives a well-formed but unsupported version (HTTP/1.2) the code of a garbled one
+  // (HTTP/1.x); only its reason tells them apart (llhttp's http.ts, mirrored by
+  // parser/machine.ts and checked by the conformance fixtures).
+  const unsupportedVersion = err.code === 'HPE_INVALID_VERSION' && reason === 'Invalid HTTP version';
+  return { code: err.code, reason, offset, unsupportedVersion };
 }
 
 export class LlhttpParser implements RequestParser {

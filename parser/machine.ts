@@ -11,7 +11,7 @@
 // `errorPos`; resume() and execute the rest of the buffer from there. Any other non-zero
 // return is a callback error, as in llhttp.
 import { addDigit } from './limits.js';
-import { HPE } from './errors.js';
+import { HPE, type HpeCode } from './errors.js';
 import {
   ALPHA, CONNECTION_TOKEN_CHARS, HEADER_CHARS, HEX_VALUE, HTAB_SP_VCHAR_OBS_TEXT, LOWER, QDTEXT,
   RELAXED_HEADER_CHARS, TOKEN, TRIE_MISMATCH, TRIE_MORE, URL_CHAR, USERINFO_CHARS, buildTrie, type Trie,
@@ -27,8 +27,8 @@ export const E = Object.fromEntries(
 ) as { readonly [K in Unprefixed<keyof typeof HPE>]: (typeof HPE)[`HPE_${K}`] };
 
 /** The name of an llhttp error number ('HPE_INVALID_METHOD' …). */
-export const ERROR_NAMES: string[] = [];
-for (const [k, v] of Object.entries(HPE)) ERROR_NAMES[v] = k;
+export const ERROR_NAMES: HpeCode[] = [];
+for (const [k, v] of Object.entries(HPE) as [HpeCode, number][]) ERROR_NAMES[v] = k;
 
 /** llhttp's message flags (the `flags=` of the fixtures' headers-complete line). */
 export const F = {
@@ -258,6 +258,11 @@ export class RequestMachine {
   reason = '';
   /** Offset in the buffer of the failing execute() where the error or pause happened. */
   errorPos = 0;
+  /**
+   * The error is HPE_INVALID_VERSION for a well-formed version llhttp does not speak (its
+   * reason 'Invalid HTTP version'), not for a garbled one: RFC 9110 §15.6.6 answers it 505.
+   */
+  unsupportedVersion = false;
   method = 0;
   httpMajor = 0;
   httpMinor = 0;
@@ -315,7 +320,7 @@ export class RequestMachine {
 
   /** llhttp_reset(): a fresh stream, same callbacks and lenient flags. */
   reset(): void {
-    this.error = 0; this.reason = ''; this.errorPos = 0; this.method = 0; this.httpMajor = 0;
+    this.error = 0; this.reason = ''; this.errorPos = 0; this.unsupportedVersion = false; this.method = 0; this.httpMajor = 0;
     this.httpMinor = 0; this.flags = 0; this.contentLength = 0; this.upgrade = 0;
     this.finishState = FINISH_SAFE; this.state = S.START; this.headerState = H_GENERAL;
     this.initialMessageCompleted = 0; this.spanKind = SPAN_NONE; this.spanStart = 0;
@@ -1062,6 +1067,7 @@ export class RequestMachine {
             const ok = (M === 0 && d === 9) || (M === 1 && (d === 0 || d === 1)) || (M === 2 && d === 0);
             if (!ok) {
               if (this.spanEnd(buf, p, S.DEAD) !== 0) return this.error;
+              this.unsupportedVersion = true;
               return this.fail(E.INVALID_VERSION, 'Invalid HTTP version', p);
             }
           }

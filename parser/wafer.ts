@@ -13,7 +13,7 @@
 // the way Node counts them (request target, field names and values) and checked against the
 // limits of parser/limits.ts.
 import { PARSER_LIMITS } from './limits.js';
-import type { ParseError } from './errors.js';
+import type { HpeCode, ParseError } from './errors.js';
 import { E, ERROR_NAMES, F, FINISH_SAFE, METHODS, RequestMachine, RULE_CHUNK_BWS_BEFORE_EXT, RULE_TE_EMPTY_ELEMENTS, type CbResult, type MachineCallbacks } from './machine.js';
 import type { ParserOptions, RequestHead, RequestParser, RequestSink } from './types.js';
 
@@ -189,7 +189,7 @@ export class WaferParser implements RequestParser, MachineCallbacks {
       this.upgradeNext = true;
       return data.length;
     }
-    this.error = { code: ERROR_NAMES[code] ?? 'HPE_INTERNAL', reason: m.reason, offset: m.errorPos };
+    this.error = { code: ERROR_NAMES[code] ?? 'HPE_INTERNAL', reason: m.reason, offset: m.errorPos, unsupportedVersion: m.unsupportedVersion };
     return m.errorPos;
   }
 
@@ -215,7 +215,7 @@ export class WaferParser implements RequestParser, MachineCallbacks {
     this.onMessageBegin();
   }
 
-  private overflow(code: string, reason: string): CbResult {
+  private overflow(code: HpeCode, reason: string): CbResult {
     this.limitError = { code, reason, offset: 0 };
     return E.USER;
   }

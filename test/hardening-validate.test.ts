@@ -1,8 +1,14 @@
 // lib/core/validate.ts on its own: the head-level rules, case by case, without sockets. The same
 // rules over real sockets, for both loops and parsers, are in hardening-framing.test.ts.
 import t from 'tap';
-import { isHostValue, isTargetFor, listItems, validateHead } from '../lib/core/validate.js';
+import { headRuleStatus, isHostValue, isTargetFor, listItems, validateHead as headRule } from '../lib/core/validate.js';
 import type { RequestHead } from '../parser/types.js';
+
+/** The status the engine answers a head with (0: served). */
+function validateHead(head: RequestHead): number {
+  const rule = headRule(head);
+  return rule === null ? 0 : headRuleStatus(rule);
+}
 
 function head(method: string, url: string, headers: string[], minor = 1): RequestHead {
   return {

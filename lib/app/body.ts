@@ -1,13 +1,61 @@
 // Request bodies as JSON or form fields, parsed when the handler asks for them. Every
-// failure is an HttpError the engine answers with its status and message:
-//   415 — the Content-Type (or its charset) is not the one asked for (RFC 9110 §15.5.16);
-//   400 — the body is empty, not UTF-8, not JSON, or a malformed form;
-//   413 — the body is larger than the `limit` option (a buffered body is also capped by the
-//         engine's maxBodySize before the handler runs).
+// failure is an HttpError the engine answers with its status and message, of a class (and
+// `code`) that says which:
+//   415 UnsupportedMediaTypeError — the Content-Type (or its charset) is not the one asked
+//       for (RFC 9110 §15.5.16);
+//   400 BodyParseError — the body is empty, not UTF-8, not JSON, or a malformed form;
+//   413 BodyTooLargeError — the body is larger than the `limit` option (a buffered body is
+//       also capped by the engine's maxBodySize before the handler runs).
+// A body the connection could not deliver whole rejects with request.ts's RequestBodyError.
 import { Buffer } from 'node:buffer';
 import { DEFAULT_LIMITS, HttpError, type WaferRequest } from '../core/index.js';
 import { addSize } from '../../parser/limits.js';
 import { parseQuery, type Params } from './query.js';
+
+/** The `code` of a body helper's error: stable, for code that tells failures apart. */
+export type BodyErrorCode =
+  | 'WAFER_BODY_TOO_LARGE'
+  | 'WAFER_BODY_TYPE' | 'WAFER_BODY_CHARSET'
+  | 'WAFER_BODY_EMPTY' | 'WAFER_BODY_NOT_UTF8' | 'WAFER_BODY_INVALID_JSON' | 'WAFER_BODY_INVALID_FORM';
+
+/** What readBody(), readJson() and readForm() throw: an HttpError with a `code`. */
+export class BodyError extends HttpError {
+  readonly code: BodyErrorCode;
+
+  constructor(status: 400 | 413 | 415, code: BodyErrorCode, message: string) {
+    super(status, message);
+    this.name = 'BodyError';
+    this.code = code;
+  }
+}
+
+/** 413: more body bytes than the limit (RFC 9110 §15.5.14). */
+export class BodyTooLargeError extends BodyError {
+  /** The limit passed, in bytes. */
+  readonly limit: number;
+
+  constructor(limit: number) {
+    super(413, 'WAFER_BODY_TOO_LARGE', `request body larger than ${limit} bytes`);
+    this.name = 'BodyTooLargeError';
+    this.limit = limit;
+  }
+}
+
+/** 415: a Content-Type or charset the helper does not read (RFC 9110 §15.5.16). */
+export class UnsupportedMediaTypeError extends BodyError {
+  constructor(code: 'WAFER_BODY_TYPE' | 'WAFER_BODY_CHARSET', message: string) {
+    super(415, code, message);
+    this.name = 'UnsupportedMediaTypeError';
+  }
+}
+
+/** 400: a body that is empty, not UTF-8, not JSON, or not a well-formed form. */
+export class BodyParseError extends BodyError {
+  constructor(code: 'WAFER_BODY_EMPTY' | 'WAFER_BODY_NOT_UTF8' | 'WAFER_BODY_INVALID_JSON' | 'WAFER_BODY_INVALID_FORM', message: string) {
+    super(400, code, message);
+    this.name = 'BodyParseError';
+  }
+}
 
 export interface BodyOptions {
   /** Check Content-Type before parsing (default true). false: parse whatever was sent. */
@@ -46,10 +94,10 @@ function isJsonType(type: string): boolean {
 
 function requireType(req: WaferRequest, ok: (type: string) => boolean, expected: string): void {
   const { type, charset } = mediaType(req.headers['content-type']);
-  if (!ok(type)) throw new HttpError(415, `expected Content-Type ${expected}, got ${type || 'none'}`);
+  if (!ok(type)) throw new UnsupportedMediaTypeError('WAFER_BODY_TYPE', `expected Content-Type ${expected}, got ${type || 'none'}`);
   // Only UTF-8 (and its subset US-ASCII) are decoded; anything else would be misread.
   if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8' && charset !== 'us-ascii') {
-    throw new HttpError(415, `unsupported charset ${charset}; send utf-8`);
+    throw new UnsupportedMediaTypeError('WAFER_BODY_CHARSET', `unsupported charset ${charset}; send utf-8`);
   }
 }
 
@@ -65,7 +113,7 @@ export async function readBody(req: WaferRequest, options?: number | { limit?: n
     throw new TypeError(`body limit must be a whole number of bytes, got ${String(limit)}`);
   }
   if (req.body.length > 0) {
-    if (limit !== undefined && req.body.length > limit) throw tooLarge(limit);
+    if (limit !== undefined && req.body.length > limit) throw new BodyTooLargeError(limit);
     return req.body;
   }
   const max = limit ?? DEFAULT_LIMITS.maxBodySize;
@@ -73,14 +121,10 @@ export async function readBody(req: WaferRequest, options?: number | { limit?: n
   let size = 0;
   for await (const chunk of req) {
     size = addSize(size, chunk.length, max);
-    if (size < 0) throw tooLarge(max);
+    if (size < 0) throw new BodyTooLargeError(max);
     chunks.push(chunk);
   }
   return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
-}
-
-function tooLarge(limit: number): HttpError {
-  return new HttpError(413, `request body larger than ${limit} bytes`);
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -89,7 +133,7 @@ function decodeUtf8(buf: Buffer): string {
   try {
     return utf8.decode(buf);
   } catch {
-    throw new HttpError(400, 'request body is not valid UTF-8');
+    throw new BodyParseError('WAFER_BODY_NOT_UTF8', 'request body is not valid UTF-8');
   }
 }
 
@@ -97,11 +141,11 @@ function decodeUtf8(buf: Buffer): string {
 export async function readJson<T = unknown>(req: WaferRequest, options: BodyOptions = {}): Promise<T> {
   if (options.checkType !== false) requireType(req, isJsonType, 'application/json');
   const text = decodeUtf8(await readBody(req, options.limit));
-  if (text.trim() === '') throw new HttpError(400, 'request body is empty; expected JSON');
+  if (text.trim() === '') throw new BodyParseError('WAFER_BODY_EMPTY', 'request body is empty; expected JSON');
   try {
     return JSON.parse(text) as T;
   } catch (err) {
-    throw new HttpError(400, `malformed JSON: ${(err as Error).message}`);
+    throw new BodyParseError('WAFER_BODY_INVALID_JSON', `malformed JSON: ${(err as Error).message}`);
   }
 }
 
@@ -111,5 +155,11 @@ export async function readForm(req: WaferRequest, options: FormOptions = {}): Pr
     requireType(req, (t) => t === 'application/x-www-form-urlencoded', 'application/x-www-form-urlencoded');
   }
   const text = decodeUtf8(await readBody(req, options.limit));
-  return parseQuery(text, { strict: true, maxParams: options.maxParams });
+  try {
+    return parseQuery(text, { strict: true, maxParams: options.maxParams });
+  } catch (err) {
+    // parseQuery's own HttpError 400 (malformed escape, too many fields), as a body error.
+    if (err instanceof HttpError) throw new BodyParseError('WAFER_BODY_INVALID_FORM', err.message);
+    throw err;
+  }
 }

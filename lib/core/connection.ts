@@ -4,14 +4,14 @@
 // write per drain of the socket.
 import { Buffer } from 'node:buffer';
 import type { Socket } from 'node:net';
-import { statusForError } from '../../parser/errors.js';
+import { errorCode, statusForError } from '../../parser/errors.js';
 import type { RequestHead, RequestParser, RequestSink } from '../../parser/types.js';
 import { errorStatus } from './http-error.js';
 import { addSize, growCapacity } from './limits.js';
 import { rawWrite, type RawHandle, type RawOwner } from '../../loop/raw-socket.js';
-import { Request, type BodySource } from './request.js';
+import { Request, RequestBodyError, type BodySource } from './request.js';
 import { Response, type ResponseSink } from './response.js';
-import { sameName, validateHead } from './validate.js';
+import { headRuleStatus, sameName, validateHead } from './validate.js';
 import type { ParserPool } from './parser-pool.js';
 import type { Limits } from './limits.js';
 import type { Handler, ServerStats } from './types.js';
@@ -202,7 +202,7 @@ export class Connection implements RequestSink, ResponseSink, BodySource, RawOwn
     parser.execute(data);
     const err = parser.error;
     if (err !== null) {
-      if (!this.closing) this.fail(statusForError(err.code, err.reason));
+      if (!this.closing) this.fail(statusForError(errorCode(err)));
     } else if (parser.upgraded) {
       // The parser stopped after an Upgrade/CONNECT head (onHead made it the last request).
       this.closing = true;
@@ -275,7 +275,7 @@ export class Connection implements RequestSink, ResponseSink, BodySource, RawOwn
     if (err !== null || this.reading !== null) {
       // The message was cut short: nobody is left to answer.
       const res = this.reading;
-      if (res !== null && res.started) (res.req as Request).finish(new Error('request body cut short'));
+      if (res !== null && res.started) (res.req as Request).finish(new RequestBodyError('WAFER_BODY_CUT_SHORT'));
       this.destroy();
       return;
     }
@@ -310,12 +310,11 @@ export class Connection implements RequestSink, ResponseSink, BodySource, RawOwn
       const name = raw[i];
       if (name.length === 6 && sameName(name, 'expect', 'Expect')) expect = raw[i + 1];
     }
-    // RFC 9110 §15.6.6 / RFC 9112 §2.3: only HTTP/1.x is spoken here (a parser may pass 0.9 or 2.0).
-    if (head.versionMajor !== 1) return this.fail(505);
-    // Host, target form, CL/TE framing (400 when chunked is not final, RFC 9112 §6.3; 501 for
-    // a coding we cannot decode, §6.1): the rules a parser leaves to the server (lib/core/validate.ts).
-    const invalid = validateHead(head);
-    if (invalid !== 0) return this.fail(invalid);
+    // HTTP/1.x only (505), Host, target form, CL/TE framing (400 when chunked is not final,
+    // RFC 9112 §6.3; 501 for a coding we cannot decode, §6.1): the rules a parser leaves to the
+    // server (lib/core/validate.ts).
+    const broken = validateHead(head);
+    if (broken !== null) return this.fail(headRuleStatus(broken));
     if (!core.streamBody && head.contentLength > core.limits.maxBodySize) return this.fail(413);
     // A declared body that cannot fit in the budget now is refused before any of it is sent
     // (before a 100 Continue); reserveBody() reserves it when its first bytes arrive.
@@ -794,14 +793,14 @@ export class Connection implements RequestSink, ResponseSink, BodySource, RawOwn
     this.reading = null;
     if (res !== null && res.headersSent) {
       // A streaming handler already answered part of this request: nothing sane to add.
-      (res.req as Request).finish(new Error(`request failed with ${status}`));
+      (res.req as Request).finish(new RequestBodyError('WAFER_REQUEST_FAILED', status));
       this.destroy();
       return;
     }
     if (res === null) {
       res = new Response(null as never, this, false, false, false);
       this.enqueue(res);
-    } else if (res.started) (res.req as Request).finish(new Error(`request failed with ${status}`));
+    } else if (res.started) (res.req as Request).finish(new RequestBodyError('WAFER_REQUEST_FAILED', status));
     res.started = true;
     res.keepAlive = false;
     // This runs in a socket event: whatever a streaming handler left on the response must not
@@ -889,7 +888,7 @@ export class Connection implements RequestSink, ResponseSink, BodySource, RawOwn
     this.closed = true;
     this.closing = true;
     const reading = this.reading;
-    if (reading !== null && reading.started) (reading.req as Request).finish(new Error('connection closed'));
+    if (reading !== null && reading.started) (reading.req as Request).finish(new RequestBodyError('WAFER_CONNECTION_CLOSED'));
     this.reading = null;
     const queue = this.queue;
     this.queue = null;

@@ -10,3 +10,6 @@ export type {
 } from './types.js';
 export { Lenient, type ParserKind } from '../../parser/types.js';
 export { HttpError, errorStatus } from './http-error.js';
+export { statusForError, type ErrorCode, type HpeCode } from '../../parser/errors.js';
+export { headRuleStatus, type HeadRule } from './validate.js';
+export { RequestBodyError } from './request.js';

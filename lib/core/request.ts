@@ -13,6 +13,27 @@ const EMPTY = Buffer.alloc(0);
 let lastUrl = '/';
 let lastPath = '/';
 
+/**
+ * Why a streamed body stopped before its end (what reading `req` rejects with). Not an
+ * HttpError: the engine has answered already, or nobody is left to answer.
+ *   WAFER_BODY_CUT_SHORT — the client sent FIN inside the body;
+ *   WAFER_CONNECTION_CLOSED — the connection closed (reset, timeout, server close);
+ *   WAFER_REQUEST_FAILED — the engine refused the rest of the request (`answered`, e.g. 413).
+ */
+export class RequestBodyError extends Error {
+  readonly code: 'WAFER_BODY_CUT_SHORT' | 'WAFER_CONNECTION_CLOSED' | 'WAFER_REQUEST_FAILED';
+  /** WAFER_REQUEST_FAILED: the status the engine answered with; else 0. */
+  readonly answered: number;
+
+  constructor(code: RequestBodyError['code'], answered = 0) {
+    super(code === 'WAFER_BODY_CUT_SHORT' ? 'request body cut short'
+      : code === 'WAFER_CONNECTION_CLOSED' ? 'connection closed' : `request failed with ${answered}`);
+    this.name = 'RequestBodyError';
+    this.code = code;
+    this.answered = answered;
+  }
+}
+
 /** What a streaming body needs from its connection: more bytes, please. */
 export interface BodySource {
   resumeBody(): void;

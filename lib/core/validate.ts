@@ -1,8 +1,9 @@
 // Request rules a server must enforce that a parser does not: llhttp (and the TypeScript parser
 // that mirrors it) checks bytes, but leaves Host, request-target forms and part of the framing
 // rules to the server. validateHead() runs once per request head, before the handler; a
-// non-zero result is the status to answer with, and the connection closes after it (the
-// engine's fail()), so nothing after a rejected head is ever read as a request.
+// result other than null names the rule the head broke (headRuleStatus() is its status), and
+// the connection closes after the answer (the engine's fail()), so nothing after a rejected
+// head is ever read as a request.
 //
 // Some of these checks repeat what a strict parser already refuses (CL with TE, duplicate CL):
 // they are kept so that the answer does not depend on the parser or on its lenient flags.
@@ -33,8 +34,60 @@ export function sameName(name: string, lower: string, title?: string): boolean {
   return true;
 }
 
-/** 0 when the head may be served; else the status to reject it with (400 or 501). */
-export function validateHead(head: RequestHead): number {
+/**
+ * The rules validateHead() enforces, by the ids of parser/RULES.md ("Rule ids"). Stable: code
+ * may switch on them (the engine answers with headRuleStatus(); tests assert them).
+ */
+export type HeadRule =
+  | 'version-unsupported'
+  | 'host-missing' | 'host-repeated' | 'host-userinfo' | 'host-invalid'
+  | 'target-fragment' | 'target-asterisk' | 'target-form' | 'target-connect'
+  | 'target-absolute-userinfo' | 'target-absolute-empty-host' | 'target-absolute-host'
+  | 'cl-with-te' | 'cl-repeated' | 'cl-invalid' | 'cl-beyond-2^53'
+  | 'te-http10' | 'te-empty' | 'te-invalid' | 'te-final-not-chunked' | 'te-chunked-twice' | 'te-unknown-coding';
+
+/** The status a head that broke `rule` is answered with. Exhaustive: a new rule needs one. */
+export function headRuleStatus(rule: HeadRule): 400 | 501 | 505 {
+  switch (rule) {
+    case 'version-unsupported':
+      return 505; // RFC 9110 §15.6.6
+    case 'te-unknown-coding':
+      return 501; // RFC 9112 §6.1: a transfer coding we do not decode
+    case 'host-missing':
+    case 'host-repeated':
+    case 'host-userinfo':
+    case 'host-invalid':
+    case 'target-fragment':
+    case 'target-asterisk':
+    case 'target-form':
+    case 'target-connect':
+    case 'target-absolute-userinfo':
+    case 'target-absolute-empty-host':
+    case 'target-absolute-host':
+    case 'cl-with-te':
+    case 'cl-repeated':
+    case 'cl-invalid':
+    case 'cl-beyond-2^53':
+    case 'te-http10':
+    case 'te-empty':
+    case 'te-invalid':
+    case 'te-final-not-chunked':
+    case 'te-chunked-twice':
+      return 400;
+    default:
+      return unknownRule(rule);
+  }
+}
+
+function unknownRule(rule: never): never {
+  throw new TypeError(`no status for request rule ${String(rule)}`);
+}
+
+/** null when the head may be served; else the rule it broke (see headRuleStatus()). */
+export function validateHead(head: RequestHead): HeadRule | null {
+  // RFC 9110 §15.6.6 / RFC 9112 §2.3: only HTTP/1.x is spoken here (a parser passes 0.9 and
+  // 2.0; it refuses other well-formed versions itself, HPE_UNSUPPORTED_VERSION).
+  if (head.versionMajor !== 1) return 'version-unsupported';
   let hosts = 0;
   let host = '';
   let lengths = 0;
@@ -58,61 +111,64 @@ export function validateHead(head: RequestHead): number {
 
   // RFC 9112 §3.2: 400 for an HTTP/1.1 request without Host, for any request with more than
   // one Host line, and for a Host with an invalid value (which includes userinfo).
-  if (hosts === 0 && head.versionMajor === 1 && head.versionMinor >= 1) return 400;
-  if (hosts > 1) return 400;
+  if (hosts === 0 && head.versionMinor >= 1) return 'host-missing';
+  if (hosts > 1) return 'host-repeated';
   // (=== is the cheapest compare here: ~10 ns for the flat strings of a short head, ~75 ns for
   // a slice of a longer one; startsWith and charCodeAt loops measured 130-145 ns.)
   if (hosts === 1 && host !== lastGoodHost) {
-    if (!isHostValue(trimOws(host), true)) return 400;
+    if (!isHostValue(trimOws(host), true)) return host.indexOf('@') !== -1 ? 'host-userinfo' : 'host-invalid';
     lastGoodHost = host; // keep-alive clients repeat the same Host: check it once
   }
 
-  if (!isTargetFor(head.method, head.url)) return 400;
+  const target = targetRule(head.method, head.url);
+  if (target !== null) return target;
 
   if (te !== null) {
     // RFC 9112 §6.1: CL with TE is how requests are smuggled; never honour both. Reject, and
     // the connection closes after the answer (a MUST even for servers that accept such requests).
-    if (lengths > 0) return 400;
+    if (lengths > 0) return 'cl-with-te';
     // RFC 9112 §6.1: TE in an HTTP/1.0 message means faulty framing.
-    if (head.versionMajor === 1 && head.versionMinor === 0) return 400;
-    return codingsStatus(te);
+    if (head.versionMinor === 0) return 'te-http10';
+    return codingsRule(te);
   }
   if (lengths > 0) {
     // RFC 9110 §8.6 / RFC 9112 §6.3 ¶5: several or invalid Content-Length values are an
     // unrecoverable framing error. (Identical repeats may be merged; rejecting is also allowed
     // and is what llhttp does.)
-    if (lengths > 1) return 400;
+    if (lengths > 1) return 'cl-repeated';
     const value = trimOws(length);
-    if (!isDigits(value)) return 400;
+    if (!isDigits(value)) return 'cl-invalid';
     // Past 2^53 - 1 a length is no longer exact in a double (RFC 9110 §8.6: no precision loss).
     // llhttp accepts up to 2^64 - 1; parser/wafer.ts refuses with 400, and so does this.
-    if (parseDecimal(value, MAX_SAFE) < 0) return 400;
+    if (parseDecimal(value, MAX_SAFE) < 0) return 'cl-beyond-2^53';
   }
-  return 0;
+  return null;
 }
 
 // ---------------------------------------------------------------- Transfer-Encoding
 
 /**
- * The status for a Transfer-Encoding list: 0 when it is exactly `chunked` (possibly after
- * codings), 400 when chunked is not last or appears twice (RFC 9112 §6.3 ¶4, §6.1), 501 when a
- * coding other than chunked precedes it (RFC 9112 §6.1: we decode none).
+ * The rule a Transfer-Encoding list breaks: null when it is exactly `chunked` (possibly after
+ * codings); chunked not last or twice (RFC 9112 §6.3 ¶4, §6.1) are 400s; a coding other than
+ * chunked before it is a 501 (RFC 9112 §6.1: we decode none).
  */
-function codingsStatus(te: string): number {
+function codingsRule(te: string): HeadRule | null {
   const codings = listItems(te);
-  if (codings === null || codings.length === 0) return 400;
+  if (codings === null) return 'te-invalid'; // an unclosed quoted-string
+  if (codings.length === 0) return 'te-empty';
   const last = codings.length - 1;
-  if (codings[last].toLowerCase() !== 'chunked') return 400; // names are case-insensitive (§7)
+  // names are case-insensitive (§7)
+  if (codings[last].toLowerCase() !== 'chunked') return 'te-final-not-chunked';
   let unknown = false;
   for (let i = 0; i < last; i++) {
     const item = codings[i];
     const semi = item.indexOf(';');
     const name = trimOws(semi === -1 ? item : item.slice(0, semi));
-    if (!isToken(name)) return 400;
-    if (name.toLowerCase() === 'chunked') return 400; // chunked applied more than once (§6.1)
+    if (!isToken(name)) return 'te-invalid';
+    if (name.toLowerCase() === 'chunked') return 'te-chunked-twice'; // applied more than once (§6.1)
     unknown = true;
   }
-  return unknown ? 501 : 0;
+  return unknown ? 'te-unknown-coding' : null;
 }
 
 /**
@@ -150,29 +206,39 @@ export function listItems(value: string): string[] | null {
  * already refused bytes no target may hold; this checks the form.
  */
 export function isTargetFor(method: string, url: string): boolean {
-  if (method === 'CONNECT') return isHostValue(url, false); // §3.2.3: uri-host ":" port
+  return targetRule(method, url) === null;
+}
+
+/** isTargetFor() naming the rule a refused target breaks. */
+function targetRule(method: string, url: string): HeadRule | null {
+  // §3.2.3: uri-host ":" port
+  if (method === 'CONNECT') return isHostValue(url, false) ? null : 'target-connect';
   // The last origin-form target that passed: clients ask for the same path again and again
   // (and a short head's target is then the very same string, parser/wafer.ts).
-  if (url === lastOriginForm) return true;
-  if (url === '*') return method === 'OPTIONS'; // §3.2.4
+  if (url === lastOriginForm) return null;
+  if (url === '*') return method === 'OPTIONS' ? null : 'target-asterisk'; // §3.2.4
   // A fragment is never part of a request target (§3.2: origin-form is path ["?" query]).
-  if (url.indexOf('#') !== -1) return false;
+  if (url.indexOf('#') !== -1) return 'target-fragment';
   if (url.charCodeAt(0) === 47) {
     lastOriginForm = url;
-    return true; // origin-form: "/" …
+    return null; // origin-form: "/" …
   }
-  return isAbsoluteForm(url);
+  if (url.charCodeAt(0) === 42) return 'target-asterisk'; // asterisk-form is `*` alone
+  return absoluteFormRule(url);
 }
 
 /** §3.2.2 absolute-form `scheme://authority[/path][?query]`, without userinfo (RFC 9110 §4.2.4). */
-function isAbsoluteForm(url: string): boolean {
+function absoluteFormRule(url: string): HeadRule | null {
   const colon = url.indexOf('://');
-  if (colon <= 0 || !isScheme(url.slice(0, colon))) return false;
+  // Neither absolute-form nor any other this method may use (authority-form is CONNECT's).
+  if (colon <= 0 || !isScheme(url.slice(0, colon))) return 'target-form';
   let end = colon + 3;
   while (end < url.length && url.charCodeAt(end) !== 47 && url.charCodeAt(end) !== 63) end++;
   const authority = url.slice(colon + 3, end);
   // RFC 9110 §4.2.1: an http(s) URI with an empty host MUST be rejected as invalid.
-  return authority.length > 0 && isHostValue(authority, true) && authority.charCodeAt(0) !== 58;
+  if (authority.length === 0 || authority.charCodeAt(0) === 58) return 'target-absolute-empty-host';
+  if (isHostValue(authority, true)) return null;
+  return authority.indexOf('@') !== -1 ? 'target-absolute-userinfo' : 'target-absolute-host';
 }
 
 function isScheme(s: string): boolean {
