@@ -6,7 +6,7 @@
 import t from 'tap';
 import fc from 'fast-check';
 import { BURST_SERVER, FUZZ_SERVER, burstProperty, judge, serverProperty } from '../fuzz/server-fuzz.js';
-import { startChild } from './helpers/hardening-parent.js';
+import { startChild } from './helpers/child-server.js';
 import { serverKinds, PARSERS, sleep } from './helpers/server-kinds.js';
 
 const SEED = 20261125;
