@@ -65,8 +65,8 @@ t.test('a worker that dies is replaced and service goes on', async (t) => {
   const { w, port, pids } = await start({ WORKERS: '2' });
   const [victim, survivor] = pids as [number, number];
   process.kill(victim, 'SIGKILL');
-  const m = await w.waitFor(new RegExp(`worker ${victim} died \\(signal SIGKILL\\); starting a replacement`));
-  t.ok(m);
+  await t.resolves(w.waitFor(new RegExp(`worker ${victim} died \\(signal SIGKILL\\); starting a replacement`)),
+    'the primary reports the death and starts a replacement');
   const replaced = await w.waitFor(/worker (\d+) listening/, 15_000);
   const fresh = Number(replaced[1]);
   t.not(fresh, victim);
