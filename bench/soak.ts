@@ -5,7 +5,7 @@
 //
 //   npm run soak -- --requests 1000000 --cycles 100000 --conns 50 --depth 4 --loop edge --parser wafer
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { soak } from './soak-run.js';
+import { soak } from '../test/helpers/soak-run.js';
 import type { LoopKind } from '../lib/core/types.js';
 import type { ParserKind } from '../parser/types.js';
 

@@ -2,7 +2,7 @@
 // path says how to answer it — which body (ASCII string, UTF-8 string, Buffer), how big, in how
 // many writes, whether to honour backpressure — so a client can predict every byte of every
 // answer and check that a pipelined burst is answered completely and in order. No fast-check
-// here: the server child (test/helpers/hardening-child.ts, mode 'burst') imports it.
+// here: the server child (test/helpers/child-server-main.ts, mode 'burst') imports it.
 import type { WaferRequest, WaferResponse } from '../lib/core/types.js';
 
 /** How one request in a burst is answered. */

@@ -11,7 +11,7 @@
 import fc from 'fast-check';
 import { BATCH, BURST_SERVER, FUZZ_SERVER, burstProperty, send, serverProperty, stream } from './server-fuzz.js';
 import { show } from './segments.js';
-import { startChild } from '../test/helpers/hardening-parent.js';
+import { startChild } from '../test/helpers/child-server.js';
 import type { LoopKind, ServerOptions } from '../lib/core/types.js';
 import type { ParserKind } from '../parser/types.js';
 

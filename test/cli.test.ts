@@ -3,6 +3,7 @@
 import t from 'tap';
 import { rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { parseSettings, SettingsError } from '../lib/cli/settings.js';
 import { appDir, ensureBuilt, get, listeningPort, reap, runWafer, type WaferProcess } from './helpers/wafer-process.js';
@@ -34,7 +35,7 @@ t.test('settings', async (t) => {
     t.equal(parseSettings(['a'], { LOOP: 'SELECT' }).settings.loop, 'poll');
     t.equal(parseSettings(['a'], { THREADS: '4' }).settings.workers, 4);
     t.equal(parseSettings(['a'], { THREADS: '4', WORKERS: '2' }).settings.workers, 2, 'WORKERS wins over THREADS');
-    t.ok(parseSettings(['a'], { WORKERS: 'auto' }).settings.workers >= 1);
+    t.equal(parseSettings(['a'], { WORKERS: 'auto' }).settings.workers, availableParallelism(), "'auto' is one per CPU");
   });
 
   t.test('rejects malformed numbers and unknown names, naming the variable', async (t) => {

@@ -65,8 +65,8 @@ t.test('a worker that dies is replaced and service goes on', async (t) => {
   const { w, port, pids } = await start({ WORKERS: '2' });
   const [victim, survivor] = pids as [number, number];
   process.kill(victim, 'SIGKILL');
-  const m = await w.waitFor(new RegExp(`worker ${victim} died \\(signal SIGKILL\\); starting a replacement`));
-  t.ok(m);
+  await t.resolves(w.waitFor(new RegExp(`worker ${victim} died \\(signal SIGKILL\\); starting a replacement`)),
+    'the primary reports the death and starts a replacement');
   const replaced = await w.waitFor(/worker (\d+) listening/, 15_000);
   const fresh = Number(replaced[1]);
   t.not(fresh, victim);
@@ -81,10 +81,8 @@ t.test('a worker that dies is replaced and service goes on', async (t) => {
 t.test('SIGTERM to the primary closes every worker and exits 0 within 10 s', async (t) => {
   const { w, port, pids } = await start({ WORKERS: '2' });
   await answeringPids(port, 2);
-  const began = Date.now();
   w.child.kill('SIGTERM');
-  t.equal(await w.exited(10_000), 0);
-  t.ok(Date.now() - began < 10_000);
+  t.equal(await w.exited(10_000), 0, 'exited 0 within 10 s');
   // Workers exit before the primary does; give the kernel a moment to reap them.
   await new Promise((r) => setTimeout(r, 200));
   for (const pid of pids) t.notOk(isRunning(pid), `worker ${pid} is gone`);

@@ -3,12 +3,12 @@
 // prints fast-check's seed, path and counterexample; `npm run fuzz -- --only NAME --seed S
 // --path P` replays it with a readable diff.
 import t from 'tap';
-import fc from 'fast-check';
 import { PROPERTIES } from '../fuzz/properties.js';
 import { flood, FLOOD_VERDICT, streamHugeBody, type Flood } from '../fuzz/robust.js';
 import { ours, oursIsLlhttp } from '../fuzz/subjects.js';
 import { trace } from '../fuzz/trace.js';
 import { toBuffer } from '../fuzz/segments.js';
+import { holds } from './helpers/property.js';
 
 const SEED = 20261125;
 /** Cases per property in CI (the full `npm run fuzz` budget is in properties.ts). */
@@ -36,7 +36,7 @@ for (const entry of PROPERTIES) {
   t.test(`${entry.name}: ${entry.what}`, async (t) => {
     const numRuns = CI_RUNS[entry.name];
     t.ok(numRuns > 0, 'has a CI budget');
-    fc.assert(entry.property(), { seed: SEED, numRuns });
+    await holds(t, `${numRuns} cases`, entry.property(), { seed: SEED, numRuns });
   });
 }
 
@@ -55,20 +55,19 @@ t.test('a 1 MiB header value in 64 KiB reads ends in HPE_HEADER_OVERFLOW within 
   t.ok(r.fed <= 64 * 1024 + 64, `stopped after ${r.fed} bytes fed`);
 });
 
-t.test('a Content-Length of 2^53-1 streams 16 MiB as views and keeps none of it', async (t) => {
+// How much heap those 16 MiB leave behind is measured in the load tier (test/load/parser-memory.test.ts).
+t.test('a Content-Length of 2^53-1 streams 16 MiB as views of the fed buffers', async (t) => {
   const r = streamHugeBody('content-length', '', 64 * 1024, 16 * 1024 * 1024);
   t.equal(r.code, null);
   t.equal(r.bodyBytes, 16 * 1024 * 1024);
   t.equal(r.notViews, 0, 'every body piece is a view into the fed buffer');
-  t.ok(r.heapGrowth < 4 * 1024 * 1024, `heap grew ${r.heapGrowth} bytes`);
 });
 
-t.test('a chunk size of 1fffffffffffff (2^53-1) streams 16 MiB as views and keeps none of it', async (t) => {
+t.test('a chunk size of 1fffffffffffff (2^53-1) streams 16 MiB as views of the fed buffers', async (t) => {
   const r = streamHugeBody('chunk', '1fffffffffffff', 64 * 1024, 16 * 1024 * 1024);
   t.equal(r.code, null);
   t.equal(r.bodyBytes, 16 * 1024 * 1024);
-  t.equal(r.notViews, 0);
-  t.ok(r.heapGrowth < 4 * 1024 * 1024, `heap grew ${r.heapGrowth} bytes`);
+  t.equal(r.notViews, 0, 'every body piece is a view into the fed buffer');
 });
 
 t.test('lengths past 2^64 are errors, not allocations', async (t) => {

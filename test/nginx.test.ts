@@ -1,8 +1,9 @@
-// wafer behind a real nginx (Debian's nginx-light, installed by .ci/run): GET, POST, chunked
+// wafer behind a real nginx (Debian's nginx-light, installed by .ci/run; skipped with the reason
+// where nginx is missing, failed instead under WAFER_REQUIRE_TOOLS=1): GET, POST, chunked
 // uploads with and without request buffering, upstream keep-alive, and a restart of wafer
 // processes one at a time with zero 502s. The config is the one docs/deployment.md shows.
 import t from 'tap';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
@@ -12,12 +13,7 @@ import { join } from 'node:path';
 import { listen } from '../lib/index.js';
 import type { WaferRequest, WaferResponse } from '../lib/core/types.js';
 import { appDir, ensureBuilt, listeningPort, reap, runWafer, type WaferProcess } from './helpers/wafer-process.js';
-
-function findNginx(): string | undefined {
-  for (const p of ['/usr/sbin/nginx', '/usr/local/sbin/nginx', '/usr/local/nginx/sbin/nginx']) if (existsSync(p)) return p;
-  const which = spawnSync('sh', ['-c', 'command -v nginx'], { encoding: 'utf8' });
-  return which.status === 0 && which.stdout.trim() !== '' ? which.stdout.trim() : undefined;
-}
+import { NGINX } from './helpers/tools.js';
 
 /** The deployment config from docs/deployment.md, with every path inside `dir`. */
 function nginxConfig(dir: string, port: number, upstreams: number[]): string {
@@ -167,14 +163,9 @@ function echo(req: WaferRequest, res: WaferResponse): void {
   });
 }
 
-const nginxBin = findNginx();
-
-t.test('nginx is installed (apt-get install nginx-light; .ci/run does)', async (t) => {
-  t.ok(nginxBin, 'no nginx binary in /usr/sbin, /usr/local/sbin or PATH: run `apt-get install -y nginx-light`');
-});
-
-t.test('through nginx with upstream keep-alive', async (t) => {
-  if (!nginxBin) { t.fail('nginx is not installed'); return; }
+t.test('through nginx with upstream keep-alive', { skip: NGINX.skip }, async (t) => {
+  const nginxBin = NGINX.need(t);
+  if (nginxBin === undefined) return;
   const wafer = await listen(echo, { port: 0, host: '127.0.0.1' });
   let nginx: Nginx | undefined;
   // Registered before nginx starts, so a failed start still closes wafer (and the test ends).
@@ -239,8 +230,9 @@ t.test('through nginx with upstream keep-alive', async (t) => {
   });
 });
 
-t.test('restarting wafer one process at a time behind nginx: no 502', async (t) => {
-  if (!nginxBin) { t.fail('nginx is not installed'); return; }
+t.test('restarting wafer one process at a time behind nginx: no 502', { skip: NGINX.skip }, async (t) => {
+  const nginxBin = NGINX.need(t);
+  if (nginxBin === undefined) return;
   await ensureBuilt();
   const dir = appDir({
     // A little latency so requests are in flight when a process is told to stop.

@@ -177,6 +177,8 @@ t.test('a head that repeats the last one byte for byte is read as that one was, 
   // llhttp's verdict and heads, as must the remembered head cut at every chunk size, mixed
   // with heads read the slow way, and heads whose flags decide keep-alive.
   const base = 'GET /a?b=1 HTTP/1.1\r\nHost: 127.0.0.1:4300\r\nConnection: keep-alive\r\nX: y z\r\n\r\n';
+  /** The first disagreement with llhttp, described; '' while there is none. */
+  let differs = '';
   const agree = (wire: string, size: number, what: string): boolean => {
     const buf = bin(wire);
     const w = collect(createWaferParser);
@@ -185,40 +187,38 @@ t.test('a head that repeats the last one byte for byte is read as that one was, 
     const lr = feed(l.parser, buf, size);
     const same = JSON.stringify(w.seen) === JSON.stringify(l.seen) && String(w.parser.error?.code) === String(l.parser.error?.code) &&
       w.parser.error?.offset === l.parser.error?.offset && wr.consumed === lr.consumed;
-    if (!same) t.fail(`${what}: ${JSON.stringify(w.seen.heads.map((h) => [h.url, h.rawHeaders, h.keepAlive]))} ${w.parser.error?.code} vs ${JSON.stringify(l.seen.heads.map((h) => [h.url, h.rawHeaders, h.keepAlive]))} ${l.parser.error?.code}`);
+    if (!same) differs = `${what}: ${JSON.stringify(w.seen.heads.map((h) => [h.url, h.rawHeaders, h.keepAlive]))} ${w.parser.error?.code} vs ${JSON.stringify(l.seen.heads.map((h) => [h.url, h.rawHeaders, h.keepAlive]))} ${l.parser.error?.code}`;
     return same;
   };
-  let cases = 0;
+  const verdict = (): void => {
+    t.equal(differs, '', 'heads, verdict, error offset and bytes consumed as llhttp\'s');
+  };
   for (let at = 0; at < base.length; at++) {
     for (const c of [base.charCodeAt(at) + 1, 0x00, 0x20, 0x09, 0x0d, 0x0a, 0x3a, 0x80, 0x7f]) {
       const changed = base.slice(0, at) + String.fromCharCode(c & 0xff) + base.slice(at + 1);
-      cases++;
-      if (!agree(base.repeat(3) + changed + base.repeat(4), 1 << 20, `byte ${at} as ${c}`)) return;
+      if (!agree(base.repeat(3) + changed + base.repeat(4), 1 << 20, `byte ${at} as ${c}`)) return verdict();
     }
   }
   for (const cut of [base.slice(0, -1), base.slice(0, -2), base + '\r\n']) {
-    cases++;
-    if (!agree(base.repeat(3) + cut + base.repeat(3), 1 << 20, JSON.stringify(cut))) return;
+    if (!agree(base.repeat(3) + cut + base.repeat(3), 1 << 20, JSON.stringify(cut))) return verdict();
   }
   const slow = 'GET /a?b=1 HTTP/1.1\r\nHost:  127.0.0.1:4300 \r\nConnection: keep-alive\r\nX: y z\r\n\r\n';
   const wires = [base.repeat(4), base.repeat(3) + slow + base.repeat(3), base.repeat(3) + 'POST /a?b=1 HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc' + base + base];
   for (const wire of wires) {
     for (let size = 1; size <= wire.length; size++) {
-      cases++;
-      if (!agree(wire, size, `${JSON.stringify(wire)} in pieces of ${size}`)) return;
+      if (!agree(wire, size, `${JSON.stringify(wire)} in pieces of ${size}`)) return verdict();
     }
   }
   const close = 'GET / HTTP/1.1\r\nConnection: close\r\n\r\n';
   const ten = 'GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n';
   const tenClose = 'GET / HTTP/1.0\r\nHost: h\r\n\r\n';
   for (const wire of [ten + ten + ten + close + close, ten + ten + ten + tenClose + tenClose, close + close]) {
-    cases++;
-    if (!agree(wire, 1 << 20, JSON.stringify(wire))) return;
+    if (!agree(wire, 1 << 20, JSON.stringify(wire))) return verdict();
   }
   const w = collect(createWaferParser);
   w.parser.execute(bin(ten + ten + ten + tenClose));
   t.strictSame(w.seen.heads.map((h) => h.keepAlive), [true, true, true, false], 'keep-alive as each head says');
-  t.ok(cases > 1500, `${cases} cases agree with llhttp`);
+  verdict();
 });
 
 t.test('the remembered head is taken again once it repeats, after changing heads and across reset()', async (t) => {

@@ -1,9 +1,9 @@
 // The engine with real clients: fetch (undici), curl, and raw bytes for what clients hide.
 import t from 'tap';
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { forEachServerKind, startServer } from './helpers/server-kinds.js';
 import { raw, responsesOf } from './helpers/raw-client.js';
+import { CURL } from './helpers/tools.js';
 import { listen } from '../lib/index.js';
 
 const echo = (req: { method: string; url: string; path: string; query: string; body: Buffer; headers: Record<string, unknown>; httpVersion: string }, res: { json(v: unknown): void }) =>
@@ -53,9 +53,10 @@ forEachServerKind(t, 'joins repeated request fields with a comma and keeps set-c
   t.same(j.headers['set-cookie'], ['s=1', 's=2']);
 });
 
-const curl = '/usr/bin/curl';
 forEachServerKind(t, 'serves curl, including an upload with Expect: 100-continue', async (t, kind) => {
-  if (!existsSync(curl)) return t.skip('curl is not installed'); // CI installs it
+  if (CURL.skip) return void t.skip(CURL.skip);
+  const curl = CURL.need(t);
+  if (curl === undefined) return;
   const server = await startServer(t, kind, echo);
   const body = 'x'.repeat(2000); // curl sends Expect: 100-continue for bodies over 1 KiB
   const out = await new Promise<string>((resolve, reject) => {

@@ -118,7 +118,7 @@ t.test('validateHead names the rule a head broke, and headRuleStatus its status'
 });
 
 // Over a real socket the rule's status is the answer (a sample per status; every rule's
-// status on the wire is in hardening-framing.test.ts and server-errors.test.ts).
+// status on the wire is in request-framing-smuggling.test.ts and server-errors.test.ts).
 const WIRE: [string, string, number][] = [
   ['version-unsupported (HTTP/2.0, past the parser)', 'GET / HTTP/2.0\r\nHost: x\r\n\r\n', 505],
   ['version-unsupported (HTTP/1.2, the parser\'s)', 'GET / HTTP/1.2\r\nHost: x\r\n\r\n', 505],

@@ -668,7 +668,7 @@ export class Connection implements RequestSink, ResponseSink, BodySource, RawOwn
   /**
    * Answers not yet taken by the client fill the socket past highWaterMark. Then no more
    * requests are read, or a client that pipelines and never reads would make the server
-   * buffer answers without bound (hardening: test/hardening-faults.test.ts); and res.write()
+   * buffer answers without bound (hardening: test/client-and-handler-faults.test.ts); and res.write()
    * says false, res.drain() waits.
    *
    * Whoever is told "backlogged" waits for onDrain(), so the answer must be yes only when

@@ -4,9 +4,9 @@
 // in well-formed answers and a close by the server; afterwards no connection is left and the
 // process exits by itself. `npm run fuzz:server` runs the same with a bigger budget.
 import t from 'tap';
-import fc from 'fast-check';
 import { BURST_SERVER, FUZZ_SERVER, burstProperty, judge, serverProperty } from '../fuzz/server-fuzz.js';
-import { startChild } from './helpers/hardening-parent.js';
+import { startChild } from './helpers/child-server.js';
+import { holds } from './helpers/property.js';
 import { serverKinds, PARSERS, sleep } from './helpers/server-kinds.js';
 
 const SEED = 20261125;
@@ -29,7 +29,7 @@ for (const kind of serverKinds(PARSERS)) {
   t.test(`random and mutated streams over sockets: every connection answered or closed, the process survives [${kind.name}]`, async (t) => {
     const child = await startChild({ ...FUZZ_SERVER, loop: kind.loop, parser: kind.parser, rawSocket: kind.rawSocket }, { mode: 'echo' });
     t.teardown(() => child.kill());
-    await fc.assert(serverProperty(child.port), { seed: SEED, numRuns: RUNS });
+    await holds(t, 'every connection ended in well-formed answers and a close by the server', serverProperty(child.port), { seed: SEED, numRuns: RUNS });
     let { stats } = await child.stats();
     for (let i = 0; i < 100 && stats.connections > 0; i++) {
       await sleep(50);
@@ -49,7 +49,7 @@ for (const kind of serverKinds()) {
     t.teardown(() => child.kill());
     // No shrinking: a stalled burst takes seconds to fail, and hundreds of shrink steps would
     // outlast the test's timeout. The seed and path replay it: npm run fuzz:server -- --seed …
-    await fc.assert(burstProperty(child.port), { seed: SEED, numRuns: BURST_RUNS, endOnFailure: true });
+    await holds(t, 'every burst answered in order, byte for byte', burstProperty(child.port), { seed: SEED, numRuns: BURST_RUNS, endOnFailure: true });
     const { stats } = await child.stats();
     t.ok(stats.requests > 100, `${stats.requests} requests answered`);
     await child.close();

@@ -1,4 +1,4 @@
-// Drive hardening-child.ts: start a wafer server in a child process (optionally with a lower
+// Drive child-server-main.ts: start a wafer server in a child process (optionally with a lower
 // or higher descriptor limit via prlimit, and strict unhandled rejections), ask it for its
 // stats, close it, and check that it then exits by itself.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { ServerOptions, ServerStats } from '../../lib/core/types.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const CHILD = join(HERE, 'hardening-child.ts');
+const CHILD = join(HERE, 'child-server-main.ts');
 
 export interface ChildStats {
   stats: ServerStats;
@@ -39,9 +39,9 @@ export interface ChildOptions {
   nofile?: number;
   /** Extra node flags. */
   execArgv?: string[];
-  /** Run another server script (e.g. compiled, with plain node) instead of hardening-child.ts through tsx. */
+  /** Run another server script (e.g. compiled, with plain node) instead of child-server-main.ts through tsx. */
   script?: string;
-  /** hardening-child.ts handler mode: 'faults' (by path, default), 'echo' or 'burst'. */
+  /** child-server-main.ts handler mode: 'faults' (by path, default), 'echo' or 'burst'. */
   mode?: 'faults' | 'echo' | 'burst';
 }
 

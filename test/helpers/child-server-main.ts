@@ -1,6 +1,6 @@
-// A wafer server in its own process, for the hardening tests that need one: fault injection
+// A wafer server in its own process, for the tests that need one: fault injection
 // under --unhandled-rejections=strict, a lowered descriptor limit (EMFILE), C10K and
-// slowloris loads, the soak. Started by startChild() (hardening-parent.ts) with the server
+// slowloris loads, the soak. Started by startChild() (child-server.ts) with the server
 // options as JSON in argv[2]; it talks to the parent over the IPC channel:
 //   → { port }                      once listening
 //   ← 'stats'  → { stats, fds, rss, heap, handles }

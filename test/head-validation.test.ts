@@ -1,5 +1,5 @@
 // lib/core/validate.ts on its own: the head-level rules, case by case, without sockets. The same
-// rules over real sockets, for both loops and parsers, are in hardening-framing.test.ts.
+// rules over real sockets, for both loops and parsers, are in request-framing-smuggling.test.ts.
 import t from 'tap';
 import { headRuleStatus, isHostValue, isTargetFor, listItems, validateHead as headRule } from '../lib/core/validate.js';
 import type { RequestHead } from '../parser/types.js';

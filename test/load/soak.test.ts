@@ -1,10 +1,10 @@
-// The soak in miniature (bench/soak-run.ts; `npm run soak` is the full million): keep-alive
+// The soak in miniature (test/helpers/soak-run.ts; `npm run soak` is the full million): keep-alive
 // requests and open/close cycles against one server process, then every connection released,
 // descriptors back to where they started, no process warning (listener leaks), and the
 // process exits by itself. RSS is reported; its bound here is loose, since a short run is
 // mostly warm-up — the full soak reports the real drift.
 import t from 'tap';
-import { soak } from '../bench/soak-run.js';
+import { soak } from '../helpers/soak-run.js';
 
 for (const [loop, parser] of [['edge', 'wafer'], ['poll', 'llhttp']] as const) {
   t.test(`soak (short): 40,000 keep-alive requests and 4,000 open/close cycles leave nothing behind [${loop}/${parser}]`, async (t) => {

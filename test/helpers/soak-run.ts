@@ -4,16 +4,16 @@
 //            Content-Length body, chunked POST; `depth` pipelined at a time),
 //   phase 2: `cycles` connection open/close cycles: most a request with Connection: close
 //            (the server closes), some a connect and a FIN, some a partial request and a reset.
-// The server runs in a child process (test/helpers/hardening-child.ts, --expose-gc,
+// The server runs in a child process (test/helpers/child-server-main.ts, --expose-gc,
 // --unhandled-rejections=strict). RSS is sampled after a forced GC: a warm-up sample once
 // 10 % of phase 1 is done, then through both phases; the drift is the last sample minus the
 // warm-up one. At the end the open connections must be 0, the descriptors back to the count at
 // start, no process warning (MaxListenersExceededWarning …), and the process must exit by
 // itself after close().
 import net from 'node:net';
-import { startChild, type Child } from '../test/helpers/hardening-parent.js';
-import type { LoopKind } from '../lib/core/types.js';
-import type { ParserKind } from '../parser/types.js';
+import { startChild, type Child } from './child-server.js';
+import type { LoopKind } from '../../lib/core/types.js';
+import type { ParserKind } from '../../parser/types.js';
 
 export interface SoakOptions {
   requests: number;

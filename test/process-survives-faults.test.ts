@@ -5,7 +5,8 @@ import t, { type Test } from 'tap';
 import net from 'node:net';
 import { sleep } from './helpers/server-kinds.js';
 import { connect, raw, responsesOf } from './helpers/raw-client.js';
-import { startChild, type Child } from './helpers/hardening-parent.js';
+import { startChild, type Child } from './helpers/child-server.js';
+import { PRLIMIT } from './helpers/tools.js';
 
 const GET = (path: string) => `GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`;
 
@@ -82,7 +83,8 @@ t.test('close() settles after closeGrace when only half-open connections remain,
   s.destroy();
 });
 
-t.test('EMFILE on accept: the server survives, keeps serving open connections, and accepts again once descriptors free up', async (t) => {
+t.test('EMFILE on accept: the server survives, keeps serving open connections, and accepts again once descriptors free up', { skip: PRLIMIT.skip }, async (t) => {
+  if (PRLIMIT.need(t) === undefined) return;
   const child = await startChild({}, { nofile: 64 });
   t.teardown(() => child.kill());
   const port = child.port;
