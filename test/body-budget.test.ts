@@ -2,7 +2,7 @@
 // is answered 503 + Retry-After; a body's bytes return to the budget when its response ends or
 // its connection closes, and a later body is accepted again.
 import t from 'tap';
-import { forEachServerKind, sleep, startServer } from './helpers/server-kinds.js';
+import { forEachServerKind, sleep, startServer, until } from './helpers/server-kinds.js';
 import { connect, raw, responsesOf } from './helpers/raw-client.js';
 import { listen } from '../lib/index.js';
 import type { WaferRequest, WaferResponse } from '../lib/core/types.js';
@@ -13,14 +13,6 @@ const post = (path: string, size: number) => `POST ${path} HTTP/1.1\r\nHost: x\r
 const chunked = (path: string, size: number) =>
   `POST ${path} HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n${size.toString(16)}\r\n${'c'.repeat(size)}\r\n0\r\n\r\n`;
 
-async function until(cond: () => boolean, ms = 2000): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) return false;
-    await sleep(10);
-  }
-  return true;
-}
 
 /** A handler that answers /hold only when told to, and everything else at once with the body's size. */
 function holding() {

@@ -4,21 +4,12 @@
 // mid-body and mid-response with a draining handler, and handler throw/reject → 500, are in
 // server-errors.test.ts; this file extends them.)
 import t from 'tap';
-import { forEachServerKind, sleep, startServer } from './helpers/server-kinds.js';
+import { forEachServerKind, sleep, startServer, until } from './helpers/server-kinds.js';
 import { connect, raw, responsesOf } from './helpers/raw-client.js';
 import type { WaferServer } from '../lib/core/types.js';
 
 const GET = (path: string) => `GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`;
 
-/** Poll until `cond` holds (or `ms` pass); returns whether it held. */
-async function until(cond: () => boolean, ms = 2000): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) return false;
-    await sleep(10);
-  }
-  return true;
-}
 
 const released = (server: WaferServer, ms?: number) => until(() => server.stats().connections === 0, ms);
 

@@ -2,21 +2,13 @@
 // frees the connection (and its maxConns slot); a response whose head is out is not timed;
 // req.signal tells a handler that the client left, or that it ran out of time.
 import t from 'tap';
-import { forEachServerKind, sleep, startServer } from './helpers/server-kinds.js';
+import { forEachServerKind, sleep, startServer, until } from './helpers/server-kinds.js';
 import { connect, raw, responsesOf } from './helpers/raw-client.js';
 import { listen } from '../lib/index.js';
 import type { WaferServer } from '../lib/core/types.js';
 
 const GET = (path: string) => `GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`;
 
-async function until(cond: () => boolean, ms = 2000): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) return false;
-    await sleep(10);
-  }
-  return true;
-}
 
 const released = (server: WaferServer) => until(() => server.stats().connections === 0);
 

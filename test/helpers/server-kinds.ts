@@ -49,3 +49,13 @@ export async function startServer(t: Test, kind: ServerKind, handler: Handler, o
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/** Poll until `cond` holds (or `ms` pass); returns whether it held. */
+export async function until(cond: () => boolean, ms = 2000): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) return false;
+    await sleep(10);
+  }
+  return true;
+}
