@@ -3,7 +3,11 @@ import { listen } from '../lib/index.js';
 import app from './app.js';
 
 // No port: listen() reads PORT (default 4242) and refuses one that is not a port.
-const server = await listen(app);
+// A bad PORT (or a port in use) is the user's to fix: say what is wrong, without a stack.
+const server = await listen(app).catch((err: Error) => {
+  console.error(`wafer examples: ${err.message}`);
+  process.exit(1);
+});
 console.log(`wafer examples on http://localhost:${server.port}/`);
 
 const stop = () => {

@@ -240,3 +240,18 @@ t.test('examples/server.ts (npm start) listens on PORT and stops on SIGTERM', as
   child.kill('SIGTERM');
   t.equal(await exited, 0);
 });
+
+t.test('examples/server.ts (npm start) with a bad PORT says why in one line and exits 1', async (t) => {
+  const loader = process.execArgv.filter((a) => a.includes('@tapjs/typescript'));
+  const child = spawn(process.execPath, [...loader, 'examples/server.ts'], {
+    env: { ...process.env, PORT: 'abc' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const killer = setTimeout(() => child.kill('SIGKILL'), 20000);
+  t.teardown(() => clearTimeout(killer));
+  let err = '';
+  child.stderr.on('data', (c) => (err += c));
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  t.equal(code, 1);
+  t.equal(err.trim(), 'wafer examples: PORT=abc is not a port: expected a whole number from 0 to 65535 (or PORT unset for 4242)');
+});
