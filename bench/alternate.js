@@ -9,7 +9,7 @@
 import { parseArgs } from 'node:util';
 import { CONTENDERS, SCENARIOS } from './contenders.js';
 import { pinningPlan, pinSelf, startServer } from './harness/procs.js';
-import { runWrk } from './harness/wrk.js';
+import { runWrk, errorCount } from './harness/wrk.js';
 import { median } from './harness/stats.js';
 
 const { values: flags } = parseArgs({
@@ -43,7 +43,13 @@ try {
   for (let i = 0; i < pairs; i++) {
     const order = i % 2 === 0 ? [0, 1] : [1, 0];
     const r = [0, 0];
-    for (const k of order) r[k] = (await run(servers[k], seconds)).rps;
+    for (const k of order) {
+      const res = await run(servers[k], seconds);
+      r[k] = res.rps;
+      // A fast wrong answer is no result: say so on the pair's line.
+      const errs = errorCount(res);
+      if (errs) console.log(`  pair ${i + 1}: ${[a, b][k].label}: ${errs} errors (non-2xx answers or socket errors)`);
+    }
     rates[0].push(r[0]);
     rates[1].push(r[1]);
     ratios.push(r[0] / r[1]);

@@ -13,8 +13,10 @@ const server = await listen(
     if (req.method === 'GET') {
       res.setHeader('Content-Type', 'text/plain; charset=utf-8');
       if (req.path.startsWith(HEADERS_PREFIX)) {
+        // The public API, as an application reads them: req.headers and the query helper.
+        const h = req.headers;
         const q = query(req).q;
-        res.end(headersAnswer(req.header('user-agent'), req.header('accept-language'), req.header('cookie'), Array.isArray(q) ? q[0] : q));
+        res.end(headersAnswer(h['user-agent'], h['accept-language'], h.cookie, Array.isArray(q) ? q[0] : q));
       } else {
         res.end(HELLO);
       }
