@@ -9,7 +9,7 @@
 import { parseArgs } from 'node:util';
 import { CONTENDERS, SCENARIOS } from './contenders.js';
 import { pinningPlan, pinSelf, startServer } from './harness/procs.js';
-import { runWrk } from './harness/wrk.js';
+import { runWrk, errorCount } from './harness/wrk.js';
 import { median } from './harness/stats.js';
 
 const { values: flags } = parseArgs({
@@ -32,7 +32,7 @@ const cpus = pinningPlan((m) => console.error(`warning: ${m}`));
 pinSelf(cpus.load);
 const [a, b] = [find(flags.a), find(flags.b)];
 const servers = [await startServer(a, cpus.server), await startServer(b, cpus.server)];
-const run = (s, seconds) => runWrk({ port: s.port, connections: scenario.connections, seconds, script: scenario.script, path: scenario.path, cpu: cpus.load });
+const run = (s, seconds) => runWrk({ port: s.port, connections: scenario.connections, seconds, script: scenario.script, path: scenario.path, args: scenario.args, cpu: cpus.load });
 try {
   for (const s of servers) await run(s, 2); // warm-up
   const pairs = Number(flags.pairs);
@@ -43,7 +43,13 @@ try {
   for (let i = 0; i < pairs; i++) {
     const order = i % 2 === 0 ? [0, 1] : [1, 0];
     const r = [0, 0];
-    for (const k of order) r[k] = (await run(servers[k], seconds)).rps;
+    for (const k of order) {
+      const res = await run(servers[k], seconds);
+      r[k] = res.rps;
+      // A fast wrong answer is no result: say so on the pair's line.
+      const errs = errorCount(res);
+      if (errs) console.log(`  pair ${i + 1}: ${[a, b][k].label}: ${errs} errors (non-2xx answers or socket errors)`);
+    }
     rates[0].push(r[0]);
     rates[1].push(r[1]);
     ratios.push(r[0] / r[1]);

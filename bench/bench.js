@@ -1,7 +1,8 @@
 // `npm run bench` / `npm run bench:quick`: wafer against node:http, fastify and the raw node:net
 // ceiling. Servers run pinned to one CPU, the load (wrk or our Node clients) on the other;
 // warm-up, then interleaved rounds (A B C … A B C …); medians and min–max.
-// Flags: --quick, --only=a,b  --scenarios=hello,pipeline,echo,json,upload,latency,memory
+// Flags: --quick, --only=a,b  --scenarios=varied,varied-pipeline,varied-headers-pipeline,hello,
+//        pipeline,echo,json,upload,latency,memory (default: all; --quick: varied-pipeline,hello,pipeline,memory)
 //        --rounds=N --duration=S --warmup=S --rate=N --idle=N --out=PREFIX --note=TEXT
 import fs from 'node:fs';
 import path from 'node:path';
@@ -37,7 +38,7 @@ const quick = flags.quick;
 const opt = {
   mode: quick ? 'quick' : 'full',
   contenders: (flags.only ?? (quick ? 'ceiling,node-http,wafer-edge' : CONTENDERS.map((c) => c.id).join(','))).split(','),
-  scenarios: (flags.scenarios ?? (quick ? 'hello,pipeline,memory' : 'hello,pipeline,echo,json,upload,latency,memory')).split(','),
+  scenarios: (flags.scenarios ?? (quick ? 'varied-pipeline,hello,pipeline,memory' : `${SCENARIOS.map((s) => s.id).join(',')},latency,memory`)).split(','),
   rounds: Number(flags.rounds ?? 3),
   duration: Number(flags.duration ?? (quick ? 2 : 5)),
   warmup: Number(flags.warmup ?? (quick ? 1 : 3)),
@@ -83,6 +84,7 @@ const started = new Date();
 const contenders = CONTENDERS.filter((c) => opt.contenders.includes(c.id)).map((c) => ({ ...c, available: true, reason: '' }));
 const throughputScenarios = SCENARIOS.filter((s) => opt.scenarios.includes(s.id));
 const needBodies = throughputScenarios.some((s) => s.body);
+const needHeaders = throughputScenarios.some((s) => s.headers);
 
 const distIndex = path.join(ROOT, 'dist/lib/index.js');
 for (const c of contenders.filter((c) => c.wafer)) {
@@ -153,7 +155,7 @@ if (needsRunningServers) {
     try {
       const s = await startServer(c, cpus.server);
       servers.set(c.id, s);
-      await checkServer(s.port, { body: needBodies && !c.getOnly });
+      await checkServer(s.port, { body: needBodies && !c.getOnly, headers: needHeaders && !c.getOnly });
     } catch (e) {
       c.available = false;
       c.reason = e.message.split('\n')[0];
@@ -171,7 +173,7 @@ for (const s of throughputScenarios) {
   const who = participants(s);
   const results = {};
   for (const c of who) {
-    await runWrk({ port: servers.get(c.id).port, connections: s.connections, seconds: opt.warmup, script: s.script, path: s.path, cpu: cpus.load });
+    await runWrk({ port: servers.get(c.id).port, connections: s.connections, seconds: opt.warmup, script: s.script, path: s.path, args: s.args, cpu: cpus.load });
     progress(`${s.title} · ${c.label} · warm-up`, opt.warmup + 0.5);
     results[c.id] = { samples: [], errors: 0, wrkLatencyMs: [] };
   }
@@ -180,7 +182,7 @@ for (const s of throughputScenarios) {
       await sleep(300); // let the previous run's sockets go
       let res;
       try {
-        res = await runWrk({ port: servers.get(c.id).port, connections: s.connections, seconds: opt.duration, script: s.script, path: s.path, cpu: cpus.load });
+        res = await runWrk({ port: servers.get(c.id).port, connections: s.connections, seconds: opt.duration, script: s.script, path: s.path, args: s.args, cpu: cpus.load });
       } catch (e) {
         warn(`${s.id} · ${c.id} · round ${r}: ${e.message.split('\n')[0]}`);
         progress(`${s.title} · ${c.label} · round ${r}/${opt.rounds}`, opt.duration + 0.5, 'failed');

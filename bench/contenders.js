@@ -12,7 +12,25 @@ export const CONTENDERS = [
   { id: 'wafer-llhttp', label: 'wafer edge + llhttp', script: 'wafer.js', args: ['edge', 'llhttp'], wafer: true, color: '#b07aa1' },
 ];
 
+// In report order. The varied scenarios come first: real traffic differs request by request
+// (paths, query strings, cookies, request ids; 400–600-byte heads), and bench/wrk/varied.lua
+// cycles through 1,024 such requests, so nothing a server remembers from the previous request
+// helps it. The identical-request scenarios (wrk's one repeated request) follow. `args` are the
+// wrk script's arguments (pipeline depth); a `path` other than / is put in front of every
+// generated path (/h: the handler that reads three headers and the query, see servers/common.js).
 export const SCENARIOS = [
+  { id: 'varied', title: 'varied requests, keep-alive', connections: 50, script: 'varied.lua', args: ['1'], body: false },
+  { id: 'varied-pipeline', title: 'varied requests, 16-deep pipelining', connections: 50, script: 'varied.lua', args: ['16'], body: false },
+  {
+    id: 'varied-headers-pipeline',
+    title: 'varied requests, handler reads headers + query, 16-deep pipelining',
+    connections: 50,
+    script: 'varied.lua',
+    args: ['16'],
+    path: '/h',
+    body: false,
+    headers: true,
+  },
   { id: 'hello', title: 'keep-alive hello world', connections: 50, script: null, body: false },
   { id: 'pipeline', title: '16-deep pipelining', connections: 50, script: 'pipeline.lua', body: false },
   { id: 'echo', title: '4 KB JSON POST echoed', connections: 50, script: 'echo.lua', path: '/echo', body: true },

@@ -1,7 +1,7 @@
 // `npm run profile`: wafer (edge loop) under wrk load, once with clinic doctor (event loop, GC,
 // CPU, handles over time) and once with clinic flame (where CPU time goes), then prints where the
 // HTML reports are and the hottest frames. Reports land in .clinic/ (git-ignored).
-// Flags: --scenario=hello|pipeline|echo|json|upload (default pipeline) --duration=S (default 15)
+// Flags: --scenario=varied|varied-pipeline|varied-headers-pipeline|hello|pipeline|echo|json|upload (default pipeline) --duration=S (default 15)
 //        --loop=edge|poll --parser=wafer|llhttp --only=doctor|flame|perf
 // With Linux perf installed a third pass samples the whole process with perf (see harness/perf.js).
 import fs from 'node:fs';
@@ -44,8 +44,8 @@ const what = `wafer ${flags.loop}/${flags.parser} under wrk (${scenario.title}, 
 
 async function load(port) {
   // A short warm-up first, so the profile shows the optimised steady state rather than the JIT.
-  await runWrk({ port, connections: scenario.connections, seconds: 2, script: scenario.script, path: scenario.path, cpu: cpus.load });
-  const r = await runWrk({ port, connections: scenario.connections, seconds, script: scenario.script, path: scenario.path, cpu: cpus.load });
+  await runWrk({ port, connections: scenario.connections, seconds: 2, script: scenario.script, path: scenario.path, args: scenario.args, cpu: cpus.load });
+  const r = await runWrk({ port, connections: scenario.connections, seconds, script: scenario.script, path: scenario.path, args: scenario.args, cpu: cpus.load });
   console.log(`  load: ${Math.round(r.rps).toLocaleString('en-US')} req/s under the profiler`);
 }
 
@@ -94,9 +94,9 @@ async function perf() {
   const file = path.join(ROOT, '.clinic', `perf-${s.pid}.data`);
   fs.mkdirSync(path.dirname(file), { recursive: true });
   try {
-    await runWrk({ port: s.port, connections: scenario.connections, seconds: 2, script: scenario.script, path: scenario.path, cpu: cpus.load });
+    await runWrk({ port: s.port, connections: scenario.connections, seconds: 2, script: scenario.script, path: scenario.path, args: scenario.args, cpu: cpus.load });
     const [r] = await Promise.all([
-      runWrk({ port: s.port, connections: scenario.connections, seconds, script: scenario.script, path: scenario.path, cpu: cpus.load }),
+      runWrk({ port: s.port, connections: scenario.connections, seconds, script: scenario.script, path: scenario.path, args: scenario.args, cpu: cpus.load }),
       perfRecord(s.pid, Math.max(1, seconds - 1), file),
     ]);
     console.log(`  load: ${Math.round(r.rps).toLocaleString('en-US')} req/s under perf`);

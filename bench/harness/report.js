@@ -21,6 +21,10 @@ export function analyse(result) {
   const p99 = (id) => lat[id]?.latencyMs?.p99 ?? null;
   const perConn = result.memory?.results?.[SUBJECT]?.perConnKiB ?? null;
   const targets = [
+    // Issue 17's goals for traffic that differs request by request (bench/wrk/varied.lua).
+    { name: 'varied requests, keep-alive', goal: '≥ 1.0x ceiling', value: ratio('varied', 'vsCeiling'), show: x, ok: (v) => v >= 1.0 },
+    { name: 'varied requests, 16-deep pipelining', goal: '≥ 0.7x ceiling', value: ratio('varied-pipeline', 'vsCeiling'), show: x, ok: (v) => v >= 0.7 },
+    { name: 'varied, handler reads headers + query, pipelined', goal: '≥ 0.6x ceiling', value: ratio('varied-headers-pipeline', 'vsCeiling'), show: x, ok: (v) => v >= 0.6 },
     { name: 'keep-alive hello', goal: '≥ 1.0x ceiling', value: ratio('hello', 'vsCeiling'), show: x, ok: (v) => v >= 1.0 },
     { name: '16-deep pipelining', goal: '≥ 0.6x ceiling', value: ratio('pipeline', 'vsCeiling'), show: x, ok: (v) => v >= 0.6 },
     { name: '4 KB JSON POST echoed', goal: '≥ 2x node:http', value: ratio('echo', 'vsNode'), show: x, ok: (v) => v >= 2 },

@@ -9,7 +9,7 @@ const BAR_W = 460;
 const BAR_H = 13;
 const GAP = 3;
 const GROUP_GAP = 16;
-const TARGETS_VS_CEILING = { hello: 1.0, pipeline: 0.6 };
+const TARGETS_VS_CEILING = { varied: 1.0, 'varied-pipeline': 0.7, 'varied-headers-pipeline': 0.6, hello: 1.0, pipeline: 0.6 };
 const TARGETS_VS_NODE = { echo: 2, upload: 2 };
 
 const esc = (s) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');

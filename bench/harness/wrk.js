@@ -37,10 +37,12 @@ export function errorCount(r) {
   return r.non2xx + (s ? s.connect + s.write + s.timeout + s.read : 0);
 }
 
-export function runWrk({ port, connections, seconds, script, cpu, path: urlPath = '/', timeoutSec = 10 }) {
+/** `args`: arguments for the script (after `--` on wrk's command line), e.g. a pipeline depth. */
+export function runWrk({ port, connections, seconds, script, cpu, path: urlPath = '/', args: scriptArgs = [], timeoutSec = 10 }) {
   const args = ['-t1', `-c${connections}`, `-d${seconds}s`, `--timeout`, `${timeoutSec}s`, '--latency'];
   if (script) args.push('-s', path.join(BENCH_DIR, 'wrk', script));
   args.push(`http://127.0.0.1:${port}${urlPath}`);
+  if (script && scriptArgs.length) args.push('--', ...scriptArgs);
   const [cmd, full] = pinned(cpu, 'wrk', args);
   return new Promise((resolve, reject) => {
     const child = track(spawn(cmd, full, { stdio: ['ignore', 'pipe', 'pipe'] }));

@@ -13,6 +13,45 @@ export const BODY_LIMIT = 2 * 1024 * 1024;
  * check measures the same thing everywhere (node:http's own default would close them after 5 s). */
 export const KEEP_ALIVE_MS = 120_000;
 
+/** GET paths under this prefix go to the handler that reads headers and the query (the
+ * `varied-headers-pipeline` scenario); every other GET path answers HELLO. */
+export const HEADERS_PREFIX = '/h/';
+
+/**
+ * The answer of the header-reading handler, the same in every contender: what a real handler
+ * does with a request's headers and query, kept small. It takes the first Accept-Language tag,
+ * the `sid` cookie, the browser family from the User-Agent and the query parameter `q` (already
+ * decoded by each server's own query parsing), and answers a short text that depends on all four.
+ */
+export function headersAnswer(userAgent, acceptLanguage, cookie, q) {
+  const lang = acceptLanguage === undefined ? '-' : firstTag(acceptLanguage);
+  const sid = cookie === undefined ? '-' : cookieValue(cookie, 'sid');
+  const browser = userAgent === undefined ? '-' : userAgent.includes('Firefox/') ? 'firefox' : userAgent.includes('Chrome/') ? 'chrome' : 'other';
+  return `lang=${lang} sid=${sid} browser=${browser} q=${q ?? '-'}`;
+}
+
+function firstTag(list) {
+  let end = list.length;
+  const comma = list.indexOf(',');
+  if (comma !== -1) end = comma;
+  const semi = list.indexOf(';');
+  if (semi !== -1 && semi < end) end = semi;
+  return list.slice(0, end).trim();
+}
+
+/** A cookie's value from a Cookie header (RFC 6265 §4.2.1: `name=value` pairs joined by "; "). */
+function cookieValue(header, name) {
+  let at = 0;
+  while (at < header.length) {
+    let end = header.indexOf(';', at);
+    if (end === -1) end = header.length;
+    const eq = header.indexOf('=', at);
+    if (eq !== -1 && eq < end && header.slice(at, eq).trim() === name) return header.slice(eq + 1, end).trim();
+    at = end + 1;
+  }
+  return '-';
+}
+
 export function announce(port) {
   process.stdout.write(`READY ${port}\n`);
 }

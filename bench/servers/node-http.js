@@ -1,7 +1,8 @@
 // node:http contender: the baseline every ratio is taken against. Idiomatic code, nothing tuned
 // beyond keeping idle connections as long as the other contenders do.
 import http from 'node:http';
-import { BODY_LIMIT, HELLO, HOST, KEEP_ALIVE_MS, PORT, announce, onStop, pinSelfIfAsked } from './common.js';
+import querystring from 'node:querystring';
+import { BODY_LIMIT, HEADERS_PREFIX, HELLO, HOST, KEEP_ALIVE_MS, PORT, announce, headersAnswer, onStop, pinSelfIfAsked } from './common.js';
 
 pinSelfIfAsked();
 
@@ -16,9 +17,17 @@ function readBody(req, done) {
 }
 
 const server = http.createServer((req, res) => {
-  if (req.method === 'GET' && req.url === '/') {
+  if (req.method === 'GET') {
     res.setHeader('Content-Type', 'text/plain; charset=utf-8');
-    res.end(HELLO);
+    if (req.url.startsWith(HEADERS_PREFIX)) {
+      // The query as an idiomatic node:http handler reads it: split off at '?', parsed by node:querystring.
+      const at = req.url.indexOf('?');
+      const q = at === -1 ? undefined : querystring.parse(req.url.slice(at + 1)).q;
+      const h = req.headers;
+      res.end(headersAnswer(h['user-agent'], h['accept-language'], h.cookie, Array.isArray(q) ? q[0] : q));
+    } else {
+      res.end(HELLO);
+    }
   } else if (req.method === 'POST' && req.url === '/echo') {
     readBody(req, (size, chunks) => {
       res.setHeader('Content-Type', 'application/json; charset=utf-8');

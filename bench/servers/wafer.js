@@ -1,7 +1,7 @@
 // wafer contender: `node bench/servers/wafer.js [edge|poll] [wafer|llhttp]`, run from the
 // compiled dist/ (`npm run build` first).
-import { listen } from '../../dist/lib/index.js';
-import { BODY_LIMIT, HELLO, HOST, PORT, announce, onStop, pinSelfIfAsked } from './common.js';
+import { listen, query } from '../../dist/lib/index.js';
+import { BODY_LIMIT, HEADERS_PREFIX, HELLO, HOST, PORT, announce, headersAnswer, onStop, pinSelfIfAsked } from './common.js';
 
 pinSelfIfAsked();
 
@@ -10,9 +10,16 @@ const parser = process.argv[3] ?? 'wafer';
 
 const server = await listen(
   (req, res) => {
-    if (req.method === 'GET' && req.path === '/') {
+    if (req.method === 'GET') {
       res.setHeader('Content-Type', 'text/plain; charset=utf-8');
-      res.end(HELLO);
+      if (req.path.startsWith(HEADERS_PREFIX)) {
+        // The public API, as an application reads them: req.headers and the query helper.
+        const h = req.headers;
+        const q = query(req).q;
+        res.end(headersAnswer(h['user-agent'], h['accept-language'], h.cookie, Array.isArray(q) ? q[0] : q));
+      } else {
+        res.end(HELLO);
+      }
     } else if (req.method === 'POST' && req.path === '/echo') {
       res.setHeader('Content-Type', 'application/json; charset=utf-8');
       res.end(req.body);
