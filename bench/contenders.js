@@ -11,6 +11,12 @@ export const CONTENDERS = [
   { id: 'wafer-poll', label: 'wafer poll', script: 'wafer.js', args: ['poll', 'wafer'], wafer: true, color: '#f28e2b' },
   { id: 'wafer-llhttp', label: 'wafer edge + llhttp', script: 'wafer.js', args: ['edge', 'llhttp'], wafer: true, color: '#b07aa1' },
 ];
+// Before/after: WAFER_BASE_DIST=<another build's dist/> adds `wafer-base`, wafer edge run from that
+// build (e.g. `git worktree add ../base <commit> && (cd ../base && npx tsc)`, then
+// `WAFER_BASE_DIST=../base/dist npm run bench:alternate -- --a=wafer-edge --b=wafer-base`).
+if (process.env.WAFER_BASE_DIST) {
+  CONTENDERS.push({ id: 'wafer-base', label: 'wafer edge (base build)', script: 'wafer.js', args: ['edge', 'wafer', process.env.WAFER_BASE_DIST], wafer: true, color: '#76b7b2' });
+}
 
 // In report order. The varied scenarios come first: real traffic differs request by request
 // (paths, query strings, cookies, request ids; 400–600-byte heads), and bench/wrk/varied.lua

@@ -1,9 +1,14 @@
-// wafer contender: `node bench/servers/wafer.js [edge|poll] [wafer|llhttp]`, run from the
-// compiled dist/ (`npm run build` first).
-import { listen, query } from '../../dist/lib/index.js';
+// wafer contender: `node bench/servers/wafer.js [edge|poll] [wafer|llhttp] [DIST]`, run from the
+// compiled dist/ (`npm run build` first), or from another build's dist folder (a before/after
+// comparison: the `wafer-base` contender, see contenders.js).
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { BODY_LIMIT, HEADERS_PREFIX, HELLO, HOST, PORT, announce, headersAnswer, onStop, pinSelfIfAsked } from './common.js';
 
 pinSelfIfAsked();
+
+const dist = process.argv[4] ? path.resolve(process.argv[4]) : new URL('../../dist', import.meta.url).pathname;
+const { listen, query } = await import(pathToFileURL(path.join(dist, 'lib/index.js')).href);
 
 const loop = process.argv[2] ?? 'edge';
 const parser = process.argv[3] ?? 'wafer';
