@@ -11,7 +11,7 @@ import type { WaferRequest, WaferResponse } from './types.js';
 type HeaderValue = string | number | readonly string[];
 type HeaderMap = Record<string, HeaderValue>;
 
-/** Where a response's bytes go. Implemented by Connection. */
+/** Where a response's bytes go. Implemented by Connection (lib/core/outbox.ts does the work). */
 export interface ResponseSink {
   /**
    * Queue bytes of `res` for the wire; false when the writer should wait for drain(). `ascii`:
@@ -24,7 +24,7 @@ export interface ResponseSink {
   /** Resolves when `res` may write again. */
   drainOut(res: Response): Promise<void>;
   /** The connection is gone. */
-  readonly closed: boolean;
+  isClosed(): boolean;
 }
 
 // RFC 9110 §5.1 field-name = token (§5.6.2).
@@ -218,10 +218,11 @@ export class Response implements WaferResponse {
   private bodyBytes = 0;
   /** Every field value and the status message are ASCII (so is everything wafer adds). */
   private asciiHead = true;
-  // Output held by the connection while an earlier response is still being written.
-  pending: (string | Buffer)[] | null = null;
-  pendingBytes = 0;
-  /** The handler has been called (or the response is the engine's own). */
+  // The outbox's place in the response (lib/core/outbox.ts; not part of WaferResponse): output
+  // held back while an earlier response on the connection is still being written.
+  outboxHeld: (string | Buffer)[] | null = null;
+  outboxHeldBytes = 0;
+  /** The handler has been called (or the response is the engine's own): lib/core/dispatch.ts. */
   started = false;
   readonly req: WaferRequest;
   private readonly sink: ResponseSink;
@@ -397,7 +398,7 @@ export class Response implements WaferResponse {
   }
 
   get destroyed(): boolean {
-    return this.sink.closed;
+    return this.sink.isClosed();
   }
 
   /**
