@@ -1,5 +1,5 @@
 // The timeouts of one connection, decided in one place: checkDeadline(now), which the server's
-// sweep (lib/core/sweep.ts) calls for each connection on every tick. headersTimeout bounds a
+// sweep (lib/core/server.ts Server.sweep) calls for each connection on every tick. headersTimeout bounds a
 // head from its first byte, requestTimeout a request from its first byte (and a stalled writer
 // or reader), keepAliveTimeout the wait for the next request, handlerTimeout the handler's
 // answer, and the linger deadline a close in progress.
