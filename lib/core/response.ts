@@ -7,11 +7,12 @@ import { dateLine } from './date.js';
 import { codedError } from './http-error.js';
 import { bodyless, checkStatusCode, statusLine, statusText } from './status.js';
 import type { WaferRequest, WaferResponse } from './types.js';
+import {
+  JSON_TYPE, Te, argTypeError, bodyBuffer, contentTypeFor, headersSentError, invalidChar,
+  invalidValue, lengthMismatch, nullChunkError, parseLength, transferCoding, writeAfterEndError, type HeaderMap, type HeaderValue,
+} from './response-input.js';
 
-type HeaderValue = string | number | readonly string[];
-type HeaderMap = Record<string, HeaderValue>;
-
-/** Where a response's bytes go. Implemented by Connection. */
+/** Where a response's bytes go. Implemented by Connection (lib/core/outbox.ts does the work). */
 export interface ResponseSink {
   /**
    * Queue bytes of `res` for the wire; false when the writer should wait for drain(). `ascii`:
@@ -24,24 +25,11 @@ export interface ResponseSink {
   /** Resolves when `res` may write again. */
   drainOut(res: Response): Promise<void>;
   /** The connection is gone. */
-  readonly closed: boolean;
+  isClosed(): boolean;
 }
 
 // RFC 9110 §5.1 field-name = token (§5.6.2).
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-
-const TYPES: Readonly<Record<string, string>> = {
-  html: 'text/html; charset=utf-8', htm: 'text/html; charset=utf-8',
-  txt: 'text/plain; charset=utf-8', text: 'text/plain; charset=utf-8',
-  json: 'application/json; charset=utf-8', js: 'text/javascript; charset=utf-8',
-  mjs: 'text/javascript; charset=utf-8', css: 'text/css; charset=utf-8',
-  xml: 'application/xml; charset=utf-8', svg: 'image/svg+xml', png: 'image/png',
-  jpg: 'image/jpeg', jpeg: 'image/jpeg', gif: 'image/gif', webp: 'image/webp',
-  ico: 'image/x-icon', wasm: 'application/wasm', pdf: 'application/pdf',
-  bin: 'application/octet-stream', form: 'application/x-www-form-urlencoded',
-};
-
-const JSON_TYPE = 'application/json; charset=utf-8';
 
 // Header names a handler uses are few and repeat on every request: each is checked against
 // the token grammar once and its lower-case form remembered (up to a bound, so hostile names
@@ -142,54 +130,11 @@ function memoizable(fields: HeaderValue[] | null): boolean {
   return true;
 }
 
+// The handler's framing (response-input.ts Te), under the names the rendering code uses.
+const TE_NONE = Te.None, TE_CHUNKED = Te.Chunked, TE_OTHER = Te.Other;
+
 const CHUNK_END = '\r\n';
 const LAST_CHUNK = '0\r\n\r\n';
-
-/** What the handler's Transfer-Encoding asks for: nothing, chunked last (RFC 9112 §6.1), or a body that ends with the connection. */
-const TE_NONE = 0, TE_CHUNKED = 1, TE_OTHER = 2;
-
-/** How node:http names a value it refused: `type number (42)`, `an instance of Array`. */
-function received(value: unknown): string {
-  if (value === null || value === undefined) return String(value);
-  if (typeof value === 'object' || typeof value === 'function') {
-    const name = (value as { constructor?: { name?: unknown } }).constructor?.name;
-    return typeof name === 'string' && name !== '' ? `an instance of ${name}` : `type ${typeof value}`;
-  }
-  return `type ${typeof value} (${String(value).slice(0, 32)})`;
-}
-
-/**
- * A body chunk that is not a string, as the Buffer written: a Buffer as is, any other
- * Uint8Array viewed as one (no copy). Anything else — an array (`query(req).q` for ?q=a&q=b),
- * a number, an object, another typed array — is refused as node:http refuses it: written, it
- * would crash the process in the socket write or leave bytes the head did not count.
- */
-function bodyBuffer(chunk: unknown): Buffer {
-  if (chunk instanceof Uint8Array) return Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-  throw codedError(TypeError, 'ERR_INVALID_ARG_TYPE',
-    `The "chunk" argument must be of type string or an instance of Buffer or Uint8Array. Received ${received(chunk)}`);
-}
-
-function invalidValue(name: string, value: unknown): TypeError {
-  return codedError(TypeError, 'ERR_HTTP_INVALID_HEADER_VALUE', `Invalid value "${received(value)}" for header "${name}"`);
-}
-
-function headersSentError(): Error {
-  return codedError(Error, 'ERR_HTTP_HEADERS_SENT', 'Cannot set headers after they are sent to the client');
-}
-
-/** A Content-Length value: 1*DIGIT (RFC 9110 §8.6), as a number, or -1. */
-function parseLength(value: HeaderValue): number {
-  if (typeof value === 'number') return Number.isSafeInteger(value) && value >= 0 ? value : -1;
-  return typeof value === 'string' && /^[0-9]{1,15}$/.test(value) ? Number(value) : -1;
-}
-
-/** TE_CHUNKED when the last coding listed is chunked, else TE_OTHER. */
-function transferCoding(value: HeaderValue): number {
-  const list = typeof value === 'object' ? value.join(',') : String(value);
-  const last = list.slice(list.lastIndexOf(',') + 1).trim().toLowerCase();
-  return last === 'chunked' ? TE_CHUNKED : TE_OTHER;
-}
 
 export class Response implements WaferResponse {
   statusCode = 200;
@@ -218,10 +163,11 @@ export class Response implements WaferResponse {
   private bodyBytes = 0;
   /** Every field value and the status message are ASCII (so is everything wafer adds). */
   private asciiHead = true;
-  // Output held by the connection while an earlier response is still being written.
-  pending: (string | Buffer)[] | null = null;
-  pendingBytes = 0;
-  /** The handler has been called (or the response is the engine's own). */
+  // The outbox's place in the response (lib/core/outbox.ts; not part of WaferResponse): output
+  // held back while an earlier response on the connection is still being written.
+  outboxHeld: (string | Buffer)[] | null = null;
+  outboxHeldBytes = 0;
+  /** The handler has been called (or the response is the engine's own): lib/core/dispatch.ts. */
   started = false;
   readonly req: WaferRequest;
   private readonly sink: ResponseSink;
@@ -245,10 +191,10 @@ export class Response implements WaferResponse {
       return;
     }
     if (typeof value !== 'string') {
-      throw codedError(TypeError, 'ERR_INVALID_ARG_TYPE', `The "statusMessage" property must be of type string. Received ${received(value)}`);
+      throw argTypeError('The "statusMessage" property', 'type string', value);
     }
     const kind = checkFieldValue(value);
-    if (kind === VALUE_BAD) throw codedError(TypeError, 'ERR_INVALID_CHAR', 'Invalid character in statusMessage');
+    if (kind === VALUE_BAD) throw invalidChar('statusMessage');
     if (kind === VALUE_WIDE) this.asciiHead = false;
     this._statusMessage = value;
   }
@@ -281,7 +227,7 @@ export class Response implements WaferResponse {
 
   private checkValue(name: string, value: string): void {
     const kind = checkFieldValue(value);
-    if (kind === VALUE_BAD) throw codedError(TypeError, 'ERR_INVALID_CHAR', `Invalid character in header content ["${name}"]`);
+    if (kind === VALUE_BAD) throw invalidChar(`header content ["${name}"]`);
     if (kind === VALUE_WIDE) this.asciiHead = false;
   }
 
@@ -362,7 +308,7 @@ export class Response implements WaferResponse {
     if (fields !== undefined && fields !== null) {
       // node also takes a flat [name, value, …] list; here its indices would become field names.
       if (typeof fields !== 'object' || Array.isArray(fields)) {
-        throw codedError(TypeError, 'ERR_INVALID_ARG_TYPE', `The "headers" argument must be of type object. Received ${received(fields)}`);
+        throw argTypeError('The "headers" argument', 'type object', fields);
       }
       for (const name of Object.keys(fields)) this.setHeader(name, fields[name]);
     }
@@ -370,11 +316,7 @@ export class Response implements WaferResponse {
   }
 
   type(name: string): this {
-    if (typeof name !== 'string') {
-      throw codedError(TypeError, 'ERR_INVALID_ARG_TYPE', `The "name" argument must be of type string. Received ${received(name)}`);
-    }
-    const key = name.charCodeAt(0) === 46 ? name.slice(1) : name;
-    return this.setHeader('Content-Type', TYPES[key.toLowerCase()] ?? name);
+    return this.setHeader('Content-Type', contentTypeFor(name));
   }
 
   json(value: unknown, statusCode?: number): void {
@@ -397,7 +339,7 @@ export class Response implements WaferResponse {
   }
 
   get destroyed(): boolean {
-    return this.sink.closed;
+    return this.sink.isClosed();
   }
 
   /**
@@ -405,10 +347,10 @@ export class Response implements WaferResponse {
    * with the head) throws into the handler while the client can still get a 500.
    */
   write(chunk: string | Buffer | Uint8Array): boolean {
-    if (this.writableEnded) throw codedError(Error, 'ERR_STREAM_WRITE_AFTER_END', 'write after end');
+    if (this.writableEnded) throw writeAfterEndError();
     let data: string | Buffer;
     if (typeof chunk === 'string') data = chunk;
-    else if (chunk === null) throw codedError(TypeError, 'ERR_STREAM_NULL_VALUES', 'May not write null values to stream');
+    else if (chunk === null) throw nullChunkError();
     else data = bodyBuffer(chunk);
     const length = typeof data === 'string' ? Buffer.byteLength(data) : data.length;
     // Counted only once the head is out: a head refused (its status code) leaves no count behind.
@@ -509,10 +451,7 @@ export class Response implements WaferResponse {
     if (this.headersSent ? this.noBody : this.isHead || bodyless(this.statusCode)) return -1;
     const limit = this.declaredLength;
     const total = this.bodyBytes + length;
-    if (total > limit || (last && total !== limit)) {
-      throw codedError(RangeError, 'ERR_HTTP_CONTENT_LENGTH_MISMATCH',
-        `Response body's content-length of ${total} byte(s) does not match the content-length of ${limit} byte(s) set in header`);
-    }
+    if (total > limit || (last && total !== limit)) throw lengthMismatch(total, limit);
     return total;
   }
 

@@ -1,6 +1,6 @@
-// listen(): a node:net server, admission (maxConns), one coarse timer that sweeps every
-// connection for timeouts, stats, and graceful close. Everything per request lives in
-// Connection; this file only deals with connections as a whole.
+// listen(): a node:net server, admission (maxConns; refusals in admission.ts), one coarse timer
+// that asks every connection to check its deadlines (deadlines.ts), stats, and graceful close.
+// Everything per request lives in Connection; this file only deals with connections as a whole.
 import net from 'node:net';
 import type { Socket } from 'node:net';
 import { Lenient, type ParserKind, type ParserOptions } from '../../parser/types.js';
@@ -8,9 +8,11 @@ import { edge } from '../../loop/edge.js';
 import { poll } from '../../loop/poll.js';
 import type { LoopStrategy } from '../../loop/types.js';
 import { connectionOf } from '../../loop/owner.js';
-import { Connection, Phase, RETRY_AFTER, type ServerCore } from './connection.js';
+import { Connection, type ServerCore } from './connection.js';
+import { refuse } from './admission.js';
+import { LINGER_TIMEOUT } from './deadlines.js';
+import { RETRY_AFTER } from './dispatch.js';
 import { ParserPool } from './parser-pool.js';
-import { dateLine } from './date.js';
 import { DEFAULT_LIMITS, isSize, parseDecimal, resolveLimits, type Limits } from './limits.js';
 import type { Handler, LoopKind, ServerOptions, ServerStats, WaferServer } from './types.js';
 
@@ -37,7 +39,7 @@ export const DEFAULT_OPTIONS = {
    * After our FIN, how long a peer may keep sending (lingering close) before a hard close; also
    * the hard deadline of a refused connection, counted from its accept.
    */
-  lingerTimeout: 2_000,
+  lingerTimeout: LINGER_TIMEOUT,
   /** Seconds a refused client is told to wait (Retry-After, RFC 9110 §10.2.3). */
   retryAfter: RETRY_AFTER,
 } as const;
@@ -130,10 +132,6 @@ function onSocketClose(this: Socket): void {
   connectionOf<Connection>(this).onClose();
 }
 
-function destroySocket(socket: Socket): void {
-  socket.destroy();
-}
-
 export class Server implements ServerCore, WaferServer {
   readonly handler: Handler;
   readonly limits: Limits;
@@ -158,6 +156,8 @@ export class Server implements ServerCore, WaferServer {
   readonly closeGrace: number;
   /** 0: off. */
   readonly handlerTimeout: number;
+  /** handlerTimeout plus one sweep interval, or 0 (ServerCore.handlerDeadline; set by startSweep). */
+  handlerDeadline = 0;
   /** Refused connections still open (until their hard deadline, lingerTimeout after accept). */
   private readonly refusing = new Set<Socket>();
   private readonly requestedPort: number;
@@ -165,8 +165,6 @@ export class Server implements ServerCore, WaferServer {
   private readonly net: net.Server;
   private readonly conns = new Set<Connection>();
   private sweepTimer: NodeJS.Timeout | null = null;
-  /** ms between sweeps. */
-  private sweepEvery = 1000;
   private closePromise: Promise<void> | null = null;
   private closeResolve: (() => void) | null = null;
   private readonly errorHook: (err: unknown) => void;
@@ -259,7 +257,7 @@ export class Server implements ServerCore, WaferServer {
       return;
     }
     if (this.conns.size >= this.maxConns) {
-      this.refuse(socket);
+      refuse(socket, this.refusing, this.counters);
       return;
     }
     this.counters.accepted++;
@@ -279,32 +277,6 @@ export class Server implements ServerCore, WaferServer {
       socket.on('end', onSocketEnd);
       socket.on('drain', onSocketDrain);
     }
-  }
-
-  /**
-   * Admission: over maxConns, answer 503 with Retry-After and close (RFC 9110 §15.6.4). A
-   * refused socket holds a descriptor but no maxConns slot, so it gets a hard deadline from its
-   * accept (not an inactivity timer, which a client trickling bytes would keep resetting), and
-   * is counted in stats().refusing while it lives.
-   */
-  private refuse(socket: Socket): void {
-    this.counters.refused++;
-    socket.on('error', ignore);
-    const refusing = this.refusing;
-    refusing.add(socket);
-    this.counters.refusing = refusing.size;
-    const deadline = setTimeout(destroySocket, DEFAULT_OPTIONS.lingerTimeout, socket);
-    socket.once('close', () => {
-      clearTimeout(deadline);
-      refusing.delete(socket);
-      this.counters.refusing = refusing.size;
-    });
-    // Read and drop whatever the client sends so our FIN is not overtaken by a reset.
-    socket.resume();
-    socket.end(
-      'HTTP/1.1 503 Service Unavailable\r\n' + dateLine() +
-      `Retry-After: ${DEFAULT_OPTIONS.retryAfter}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`,
-    );
   }
 
   onHandlerError(err: unknown): void {
@@ -330,68 +302,15 @@ export class Server implements ServerCore, WaferServer {
   private startSweep(): void {
     let shortest = Math.min(this.headersTimeout, this.requestTimeout, this.keepAliveTimeout);
     if (this.handlerTimeout > 0 && this.handlerTimeout < shortest) shortest = this.handlerTimeout;
-    const every = (this.sweepEvery = Math.max(10, Math.min(1000, Math.floor(shortest / 4))));
+    const every = Math.max(10, Math.min(1000, Math.floor(shortest / 4)));
+    if (this.handlerTimeout > 0) this.handlerDeadline = this.handlerTimeout + every;
     this.sweepTimer = setInterval(() => this.sweep(), every);
     this.sweepTimer.unref();
   }
 
   private sweep(): void {
     const now = (this.now = Date.now() - this.epoch);
-    // A request's completion is stamped with the coarse clock, up to one sweep old: waiting one
-    // sweep longer means a handler is never cut before its full handlerTimeout (at most 1.5× it).
-    const handlerTimeout = this.handlerTimeout > 0 ? this.handlerTimeout + this.sweepEvery : 0;
-    for (const conn of this.conns) {
-      const pending = conn.pendingOut();
-      if (pending > 0 && (conn.ended || conn.isIdle())) {
-        // The last answers are still leaving (a large body to a slow reader): the idle and
-        // linger clocks wait for them. Node shows no progress inside one large write
-        // (writableLength drops only when it completes), so only a count that has not moved
-        // for a whole requestTimeout means a reader that stopped reading.
-        if (pending !== conn.lastPending) {
-          conn.lastPending = pending;
-          conn.sendMovedAt = now;
-        } else if (now - conn.sendMovedAt > this.requestTimeout) {
-          conn.destroy();
-          continue;
-        }
-        if (conn.ended) conn.endedAt = now;
-        else conn.phaseStart = now;
-        continue;
-      }
-      conn.lastPending = 0;
-      if (conn.ended) {
-        if (now - conn.endedAt > DEFAULT_OPTIONS.lingerTimeout) conn.destroy();
-        continue;
-      }
-      if (handlerTimeout > 0 && conn.handlerOverdue(now, handlerTimeout)) {
-        conn.handlerTimedOut();
-        continue;
-      }
-      const age = now - conn.phaseStart;
-      switch (conn.phase) {
-        case Phase.Idle:
-          // Waiting for a first byte; handlers still running are timed by handlerTimeout (above).
-          if (conn.isIdle()) {
-            if (age > (conn.served ? this.keepAliveTimeout : this.headersTimeout)) conn.timeout();
-          } else if (conn.peerEnded && age > this.requestTimeout) {
-            // The client sent FIN while a handler runs: it may await the answer (half-close) or
-            // be gone, which TCP cannot tell us. requestTimeout bounds the wait, else a handler
-            // that never answers would hold the connection until server.close().
-            conn.destroy();
-          } else if (conn.drainSince > 0 && now - conn.drainSince > this.requestTimeout) {
-            // A response has waited in drain() that long: the client reads nothing (slow read).
-            // Cut it, or it would hold its connection and a maxConns slot for ever.
-            conn.destroy();
-          }
-          break;
-        case Phase.Head:
-          if (age > this.headersTimeout) conn.timeout();
-          break;
-        case Phase.Body:
-          if (age > this.requestTimeout) conn.timeout();
-          break;
-      }
-    }
+    for (const conn of this.conns) conn.checkDeadline(now);
   }
 
   // ---------------------------------------------------------------- close
