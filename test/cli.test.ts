@@ -13,7 +13,7 @@ const pidApp = 'export default (req, res) => { res.end(`js ${req.method} ${req.u
 t.test('settings', async (t) => {
   t.test('defaults are WAFer\'s: port 4242, edge loop, 10000 connections, one process', async (t) => {
     const { settings } = parseSettings(['app.js'], {});
-    t.same(settings, { file: 'app.js', port: 4242, host: '0.0.0.0', loop: 'edge', maxConns: 10000, parser: 'wafer', workers: 1 });
+    t.same(settings, { file: 'app.js', port: 4242, host: '0.0.0.0', loop: 'edge', maxConns: 10000, parser: 'wafer', workers: 1, accessLog: false });
   });
 
   t.test('reads PORT, HOST, LOOP, MAX_CON_CONS, WORKERS and PARSER from the environment', async (t) => {

@@ -15,6 +15,8 @@ import { headRuleStatus, sameName, validateHead } from './validate.js';
 import type { ParserPool } from './parser-pool.js';
 import type { Limits } from './limits.js';
 import type { Handler, ServerStats } from './types.js';
+import type { AccessLog } from './access-log.js';
+import type { ProxyTrust } from './proxy.js';
 import { ownSocket } from '../../loop/owner.js';
 import type { LoopConnection, LoopStrategy } from '../../loop/types.js';
 
@@ -79,6 +81,10 @@ export interface ServerCore {
   now: number;
   /** server.close() has begun. */
   closing: boolean;
+  /** trustProxy, resolved (null: trust no proxy). */
+  readonly trustProxy: ProxyTrust | null;
+  /** onResponse / log (null: neither set). */
+  readonly accessLog: AccessLog | null;
   onHandlerError(err: unknown): void;
   release(conn: Connection): void;
 }
@@ -295,6 +301,7 @@ export class Connection implements RequestSink, ResponseSink, BodySource, RawOwn
     const req = new Request(head, this);
     const http10 = head.versionMinor === 0 && head.versionMajor === 1;
     const res = new Response(req, this, head.keepAlive && !core.closing, head.method === 'HEAD', http10);
+    if (core.accessLog !== null) core.accessLog.begin(res);
     this.enqueue(res);
     this.reading = res;
     this.bodyLength = 0;
@@ -691,6 +698,7 @@ export class Connection implements RequestSink, ResponseSink, BodySource, RawOwn
     const queue = this.queue as Response[];
     for (;;) {
       const done = queue.shift() as Response;
+      if (done.logStart >= 0) (this.core.accessLog as AccessLog).finish(done);
       if (!done.keepAlive) {
         this.closing = true;
         for (let i = 0; i < queue.length; i++) this.abandon(queue[i]); // never answered now
@@ -776,6 +784,10 @@ export class Connection implements RequestSink, ResponseSink, BodySource, RawOwn
 
   remoteAddress(): string | undefined {
     return this.socket.remoteAddress; // (net keeps it once read)
+  }
+
+  proxyTrust(): ProxyTrust | null {
+    return this.core.trustProxy;
   }
 
   // ---------------------------------------------------------------- errors, timeouts, close

@@ -223,6 +223,11 @@ export class Response implements WaferResponse {
   pendingBytes = 0;
   /** The handler has been called (or the response is the engine's own). */
   started = false;
+  /** Access log (lib/core/access-log.ts): performance.now() at the head's arrival; -1: not logged, nothing counted. */
+  logStart = -1;
+  /** Access log: bytes of the head and of the body (without chunk framing) handed to the connection. */
+  sentHead = 0;
+  sentBody = 0;
   readonly req: WaferRequest;
   private readonly sink: ResponseSink;
 
@@ -418,6 +423,7 @@ export class Response implements WaferResponse {
     if (this.noBody) return true;
     // An empty chunk would read as the last-chunk marker (RFC 9112 §7.1).
     if (length === 0) return true;
+    if (this.logStart >= 0) this.sentBody += length;
     if (!this.chunked) return this.sink.writeOut(this, data);
     this.sink.writeOut(this, length.toString(16) + '\r\n');
     this.sink.writeOut(this, data);
@@ -433,6 +439,7 @@ export class Response implements WaferResponse {
       if (this.declaredLength >= 0) this.countBody(length, true);
       const head = this.renderHead(length);
       this.writableEnded = true;
+      if (this.logStart >= 0) this.countSent(head, this.noBody ? 0 : length);
       if (this.chunked) {
         // The handler's own Transfer-Encoding: chunked; the engine frames the body under it.
         this.sink.writeOut(this, head, this.asciiHead);
@@ -476,6 +483,7 @@ export class Response implements WaferResponse {
       const length = body === undefined ? 0 : typeof body === 'string' ? Buffer.byteLength(body) : body.length;
       if (this.declaredLength >= 0) this.countBody(length, true);
       this.writableEnded = true;
+      if (this.logStart >= 0 && !this.noBody) this.sentBody += length;
       if (!this.noBody) {
         if (length > 0) {
           if (this.chunked) {
@@ -491,7 +499,15 @@ export class Response implements WaferResponse {
   }
 
   private sendHead(length: number): void {
-    this.sink.writeOut(this, this.renderHead(length), this.asciiHead);
+    const head = this.renderHead(length);
+    if (this.logStart >= 0) this.countSent(head, 0);
+    this.sink.writeOut(this, head, this.asciiHead);
+  }
+
+  /** Access log only: the head's bytes as written (UTF-8 unless ASCII) and `body` more body bytes. */
+  private countSent(head: string, body: number): void {
+    this.sentHead = this.asciiHead ? head.length : Buffer.byteLength(head);
+    this.sentBody += body;
   }
 
   /**
