@@ -3,7 +3,7 @@
 // response is complete and handed to the socket (in wire order); with neither option set there
 // is no AccessLog at all and the connection tests one field per response.
 import { performance } from 'node:perf_hooks';
-import type { Response } from './response.js';
+import type { Meter, Response } from './response.js';
 import type { ResponseInfo, WaferRequest, WaferResponse } from './types.js';
 
 export type OnResponse = (req: WaferRequest, res: WaferResponse, info: ResponseInfo) => void;
@@ -64,18 +64,19 @@ export class AccessLog {
 
   /** The head of the response's request has arrived: its clock starts and its bytes are counted. */
   begin(res: Response): void {
-    res.logStart = performance.now();
+    res.meter = { start: performance.now(), head: 0, body: 0 };
   }
 
   /** The response is complete and handed to the socket. */
   finish(res: Response): void {
+    const meter = res.meter as Meter;
+    res.meter = null; // once
     const info: ResponseInfo = {
       statusCode: res.statusCode,
-      bytes: res.sentHead + res.sentBody,
-      bodyBytes: res.sentBody,
-      durationMs: performance.now() - res.logStart,
+      bytes: meter.head + meter.body,
+      bodyBytes: meter.body,
+      durationMs: performance.now() - meter.start,
     };
-    res.logStart = -1; // once
     const req = res.req;
     if (this.hook !== null) {
       try {

@@ -698,7 +698,7 @@ export class Connection implements RequestSink, ResponseSink, BodySource, RawOwn
     const queue = this.queue as Response[];
     for (;;) {
       const done = queue.shift() as Response;
-      if (done.logStart >= 0) (this.core.accessLog as AccessLog).finish(done);
+      if (done.meter !== null) (this.core.accessLog as AccessLog).finish(done);
       if (!done.keepAlive) {
         this.closing = true;
         for (let i = 0; i < queue.length; i++) this.abandon(queue[i]); // never answered now

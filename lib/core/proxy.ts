@@ -22,14 +22,6 @@ export interface ProxyTrust {
   readonly list: BlockList | null;
 }
 
-const MAPPED = '::ffff:';
-
-/** `::ffff:a.b.c.d` → `a.b.c.d` (node reports IPv4 peers of a dual-stack socket that way). */
-function unmap(address: string): string {
-  return address.length > 7 && address.charCodeAt(0) === 58 && address.slice(0, 7).toLowerCase() === MAPPED && isIPv4(address.slice(7))
-    ? address.slice(7) : address;
-}
-
 /**
  * Check and resolve the option (listen() calls it; a bad value throws there, not per request).
  * null: trust nothing (the default, `false`, and `0` hops).
@@ -50,8 +42,8 @@ export function resolveTrustProxy(value: unknown): ProxyTrust | null {
   for (const entry of value as unknown[]) {
     if (typeof entry !== 'string') throw new TypeError(`trustProxy: list entries must be strings, got ${typeof entry}`);
     const slash = entry.indexOf('/');
-    let address = slash === -1 ? entry.trim() : entry.slice(0, slash).trim();
-    let family = isIP(address);
+    const address = slash === -1 ? entry.trim() : entry.slice(0, slash).trim();
+    const family = isIP(address);
     if (family === 0) throw new TypeError(`trustProxy: '${entry}' is not an IP address or CIDR range`);
     let prefix = family === 4 ? 32 : 128;
     if (slash !== -1) {
@@ -61,13 +53,8 @@ export function resolveTrustProxy(value: unknown): ProxyTrust | null {
         throw new RangeError(`trustProxy: '${entry}' has a prefix length out of range (0-${family === 4 ? 32 : 128})`);
       }
     }
-    // An IPv4-mapped rule (::ffff:10.0.0.0/104) is the IPv4 rule it names; peers are unmapped too.
-    const plain = unmap(address);
-    if (plain !== address && prefix >= 96) {
-      address = plain;
-      family = 4;
-      prefix -= 96;
-    }
+    // BlockList matches an IPv4-mapped IPv6 address (`::ffff:10.1.2.3`, how a dual-stack socket
+    // reports an IPv4 peer) against IPv4 rules and an IPv4 address against mapped rules.
     list.addSubnet(address, prefix, family === 4 ? 'ipv4' : 'ipv6');
   }
   return { all: false, hops: 0, list };
@@ -76,8 +63,7 @@ export function resolveTrustProxy(value: unknown): ProxyTrust | null {
 function trusts(trust: ProxyTrust, address: string, index: number): boolean {
   if (trust.all) return true;
   if (trust.list === null) return index < trust.hops;
-  const plain = unmap(address);
-  return trust.list.check(plain, plain === address && isIP(address) === 6 ? 'ipv6' : 'ipv4');
+  return trust.list.check(address, isIP(address) === 6 ? 'ipv6' : 'ipv4');
 }
 
 /**

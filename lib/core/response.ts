@@ -11,6 +11,13 @@ import type { WaferRequest, WaferResponse } from './types.js';
 type HeaderValue = string | number | readonly string[];
 type HeaderMap = Record<string, HeaderValue>;
 
+/** An access-logged response's clock (performance.now() at its request head) and bytes sent (head; body without chunk framing). */
+export interface Meter {
+  readonly start: number;
+  head: number;
+  body: number;
+}
+
 /** Where a response's bytes go. Implemented by Connection. */
 export interface ResponseSink {
   /**
@@ -223,11 +230,8 @@ export class Response implements WaferResponse {
   pendingBytes = 0;
   /** The handler has been called (or the response is the engine's own). */
   started = false;
-  /** Access log (lib/core/access-log.ts): performance.now() at the head's arrival; -1: not logged, nothing counted. */
-  logStart = -1;
-  /** Access log: bytes of the head and of the body (without chunk framing) handed to the connection. */
-  sentHead = 0;
-  sentBody = 0;
+  /** Access log (lib/core/access-log.ts): this response's clock and byte counts; null: not logged, nothing counted. */
+  meter: Meter | null = null;
   readonly req: WaferRequest;
   private readonly sink: ResponseSink;
 
@@ -423,7 +427,7 @@ export class Response implements WaferResponse {
     if (this.noBody) return true;
     // An empty chunk would read as the last-chunk marker (RFC 9112 §7.1).
     if (length === 0) return true;
-    if (this.logStart >= 0) this.sentBody += length;
+    if (this.meter !== null) this.meter.body += length;
     if (!this.chunked) return this.sink.writeOut(this, data);
     this.sink.writeOut(this, length.toString(16) + '\r\n');
     this.sink.writeOut(this, data);
@@ -439,7 +443,7 @@ export class Response implements WaferResponse {
       if (this.declaredLength >= 0) this.countBody(length, true);
       const head = this.renderHead(length);
       this.writableEnded = true;
-      if (this.logStart >= 0) this.countSent(head, this.noBody ? 0 : length);
+      if (this.meter !== null) this.countSent(this.meter, head, this.noBody ? 0 : length);
       if (this.chunked) {
         // The handler's own Transfer-Encoding: chunked; the engine frames the body under it.
         this.sink.writeOut(this, head, this.asciiHead);
@@ -483,7 +487,7 @@ export class Response implements WaferResponse {
       const length = body === undefined ? 0 : typeof body === 'string' ? Buffer.byteLength(body) : body.length;
       if (this.declaredLength >= 0) this.countBody(length, true);
       this.writableEnded = true;
-      if (this.logStart >= 0 && !this.noBody) this.sentBody += length;
+      if (this.meter !== null && !this.noBody) this.meter.body += length;
       if (!this.noBody) {
         if (length > 0) {
           if (this.chunked) {
@@ -500,14 +504,14 @@ export class Response implements WaferResponse {
 
   private sendHead(length: number): void {
     const head = this.renderHead(length);
-    if (this.logStart >= 0) this.countSent(head, 0);
+    if (this.meter !== null) this.countSent(this.meter, head, 0);
     this.sink.writeOut(this, head, this.asciiHead);
   }
 
   /** Access log only: the head's bytes as written (UTF-8 unless ASCII) and `body` more body bytes. */
-  private countSent(head: string, body: number): void {
-    this.sentHead = this.asciiHead ? head.length : Buffer.byteLength(head);
-    this.sentBody += body;
+  private countSent(meter: Meter, head: string, body: number): void {
+    meter.head = this.asciiHead ? head.length : Buffer.byteLength(head);
+    meter.body += body;
   }
 
   /**
