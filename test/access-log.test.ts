@@ -190,3 +190,29 @@ t.test('log: true prints one Common Log Format line per response to stdout', asy
     '203.0.113.7 GET /behind HTTP/1.1 200 12',
   ]);
 });
+
+t.test('log: true survives a stdout that is closed (EPIPE: `wafer app.js | head -1`)', async (t) => {
+  await ensureBuilt();
+  const script = `
+    import { listen } from ${JSON.stringify(join(ROOT, 'dist', 'lib', 'index.js'))};
+    const server = await listen((req, res) => res.end('x'.repeat(1000)), { port: 0, host: '127.0.0.1', log: true });
+    process.stderr.write('port ' + server.port + '\\n');
+    process.on('message', () => server.close().then(() => process.exit(0)));`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+  t.teardown(() => child.kill('SIGKILL'));
+  let err = '';
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
+  t.ok(await until(() => /port \d+/.test(err), 10_000), 'child listening');
+  const port = Number(/port (\d+)/.exec(err)![1]);
+  child.stdout!.destroy(); // the reader goes away: the child's writes now fail with EPIPE
+  let answered = 0;
+  for (let i = 0; i < 20; i++) {
+    const result = await raw(port, Array.from({ length: 10 }, () => get('/')).join(''), { responses: 10 });
+    answered += responsesOf(result).length;
+    await sleep(5); // a turn of the child's event loop writes (and fails) each batch
+  }
+  t.equal(answered, 200);
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.send('close');
+  t.equal(await exited, 0, err);
+});

@@ -17,6 +17,21 @@ function two(n: number): string {
   return n < 10 ? '0' + n : String(n);
 }
 
+/**
+ * stdout failed (EPIPE: `wafer app.js | head`): the log is dropped from then on. Without a
+ * listener the stream's 'error' would be thrown out of the event loop and end the server.
+ */
+let stdoutBroken = false;
+let stdoutWatched = false;
+
+function watchStdout(): void {
+  if (stdoutWatched) return;
+  stdoutWatched = true;
+  process.stdout.on('error', () => {
+    stdoutBroken = true;
+  });
+}
+
 let stampSecond = -1;
 let stamp = '';
 
@@ -60,6 +75,7 @@ export class AccessLog {
     this.hook = hook;
     this.print = print;
     this.reportError = reportError;
+    if (print) watchStdout();
   }
 
   /** The head of the response's request has arrived: its clock starts and its bytes are counted. */
@@ -98,6 +114,6 @@ export class AccessLog {
     const lines = this.lines;
     if (lines === '') return;
     this.lines = '';
-    process.stdout.write(lines);
+    if (!stdoutBroken) process.stdout.write(lines);
   }
 }
