@@ -3,7 +3,7 @@ export {
   listen, Server, DEFAULT_OPTIONS, type ServerCore,
   DEFAULT_LIMITS, resolveLimits, type Limits,
   STATUS_TEXT, statusText,
-  type Handler, type LoopKind, type ServerOptions, type ServerStats, type WaferRequest, type WaferResponse, type WaferServer,
+  type Handler, type LoopKind, type ServerOptions, type ServerStats, type WaferRequest, type WaferResponse, type WaferServer, type ResponseInfo,
   Lenient, type ParserKind,
   HttpError, errorStatus,
   statusForError, type ErrorCode, type HpeCode, headRuleStatus, type HeadRule, RequestBodyError,

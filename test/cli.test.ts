@@ -13,12 +13,14 @@ const pidApp = 'export default (req, res) => { res.end(`js ${req.method} ${req.u
 t.test('settings', async (t) => {
   t.test('defaults are WAFer\'s: port 4242, edge loop, 10000 connections, one process', async (t) => {
     const { settings } = parseSettings(['app.js'], {});
-    t.same(settings, { file: 'app.js', port: 4242, host: '0.0.0.0', loop: 'edge', maxConns: 10000, parser: 'wafer', workers: 1 });
+    t.same(settings, { file: 'app.js', port: 4242, host: '0.0.0.0', loop: 'edge', maxConns: 10000, parser: 'wafer', workers: 1, accessLog: false });
   });
 
-  t.test('reads PORT, HOST, LOOP, MAX_CON_CONS, WORKERS and PARSER from the environment', async (t) => {
-    const { settings } = parseSettings(['app.js'], { PORT: '8080', HOST: '127.0.0.1', LOOP: 'poll', MAX_CON_CONS: '500', WORKERS: '3', PARSER: 'llhttp' });
-    t.same(settings, { file: 'app.js', port: 8080, host: '127.0.0.1', loop: 'poll', maxConns: 500, parser: 'llhttp', workers: 3 });
+  t.test('reads PORT, HOST, LOOP, MAX_CON_CONS, WORKERS, PARSER and ACCESS_LOG from the environment', async (t) => {
+    const { settings } = parseSettings(['app.js'], { PORT: '8080', HOST: '127.0.0.1', LOOP: 'poll', MAX_CON_CONS: '500', WORKERS: '3', PARSER: 'llhttp', ACCESS_LOG: '1' });
+    t.same(settings, { file: 'app.js', port: 8080, host: '127.0.0.1', loop: 'poll', maxConns: 500, parser: 'llhttp', workers: 3, accessLog: true });
+    t.equal(parseSettings(['a'], { ACCESS_LOG: 'true' }).settings.accessLog, true);
+    t.equal(parseSettings(['a'], { ACCESS_LOG: '0' }).settings.accessLog, false);
   });
 
   t.test('flags win over the environment, in both --flag value and --flag=value forms', async (t) => {
@@ -52,6 +54,7 @@ t.test('settings', async (t) => {
       [['a'], { WORKERS: '100000' }, /^WORKERS=100000/],
       [['a'], { MAX_CON_CONS: '0' }, /^MAX_CON_CONS=0/],
       [['a'], { PARSER: 'http_parser' }, /^PARSER=http_parser/],
+      [['a'], { ACCESS_LOG: 'yes' }, /^ACCESS_LOG=yes is not one of 0, 1, true, false/],
       [['--port', 'x', 'a'], {}, /^--port=x/],
       [['--bogus', 'a'], {}, /^unknown option: --bogus/],
       [['a', '--port'], {}, /^option --port needs a value/],
@@ -150,6 +153,25 @@ t.test('the command', async (t) => {
     t.match(w.stdout(), /\(loop poll, parser llhttp, max 77 connections, pid \d+\)/);
     w.child.kill('SIGTERM');
     t.equal(await w.exited(), 0);
+  });
+
+  t.test('ACCESS_LOG=1 prints a Common Log Format line per response', async (t) => {
+    const w = wafer(['app.js'], { ACCESS_LOG: '1' });
+    const port = await listeningPort(w);
+    t.equal((await get(port, '/logged?x=1')).body, 'js GET /logged?x=1');
+    await w.waitFor(/"GET \/logged\?x=1 HTTP\/1\.1" 200 18\n/);
+    t.match(w.stdout(), /\n127\.0\.0\.1 - - \[\d{2}\/[A-Z][a-z]{2}\/\d{4}:\d{2}:\d{2}:\d{2} \+0000\] "GET \/logged\?x=1 HTTP\/1\.1" 200 18\n$/);
+    w.child.kill('SIGTERM');
+    t.equal(await w.exited(), 0);
+  });
+
+  t.test('without ACCESS_LOG nothing is logged', async (t) => {
+    const w = wafer(['app.js']);
+    const port = await listeningPort(w);
+    await get(port, '/quiet');
+    w.child.kill('SIGTERM');
+    t.equal(await w.exited(), 0);
+    t.notMatch(w.stdout(), /quiet/);
   });
 
   t.test('LOOP=epoll runs the edge loop', async (t) => {

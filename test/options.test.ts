@@ -87,7 +87,7 @@ forEachServerKind(t, 'PORT=0 from the environment binds a free port that answers
 });
 
 t.test('the startup line says "1 connection", and "connections" for any other number', async (t) => {
-  const s: CliSettings = { file: 'app.js', port: 0, host: '127.0.0.1', loop: 'edge', maxConns: 1, parser: 'wafer', workers: 1 };
+  const s: CliSettings = { file: 'app.js', port: 0, host: '127.0.0.1', loop: 'edge', maxConns: 1, parser: 'wafer', workers: 1, accessLog: false };
   t.match(startupLine(s, 8080, 'pid 1'), /, max 1 connection, pid 1\)$/);
   t.match(startupLine({ ...s, maxConns: 2 }, 8080, 'pid 1'), /, max 2 connections, pid 1\)$/);
   t.match(startupLine({ ...s, maxConns: 1, workers: 2 }, 8080, 'pids'), /, max 1 connection per worker, pids\)$/);

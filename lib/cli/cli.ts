@@ -81,7 +81,7 @@ async function serve(s: CliSettings): Promise<void> {
   const port = cluster.isWorker ? Number(process.env[CLUSTER_PORT_ENV] ?? s.port) : s.port;
   let server: WaferServer;
   try {
-    server = await listen(handler, { port, host: s.host, loop: s.loop, maxConns: s.maxConns, parser: s.parser });
+    server = await listen(handler, { port, host: s.host, loop: s.loop, maxConns: s.maxConns, parser: s.parser, log: s.accessLog });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
     console.error(`wafer: cannot listen on ${s.host}:${port}: ${code}`);

@@ -17,6 +17,8 @@ export interface CliSettings {
   parser: ParserKind;
   /** Number of processes; 1 = no cluster. */
   workers: number;
+  /** ACCESS_LOG=1: a Common Log Format line per response on stdout (the server's `log` option). */
+  accessLog: boolean;
 }
 
 /** A setting the user got wrong: the command prints `wafer: <message>` and exits 2. */
@@ -33,6 +35,7 @@ export const MAX_WORKERS = 256;
 // WAFer picked epoll or select at build time; wafer's loops are named for what they do.
 const LOOP_NAMES: Record<string, LoopKind> = { edge: 'edge', epoll: 'edge', poll: 'poll', select: 'poll' };
 const PARSER_NAMES: Record<string, ParserKind> = { wafer: 'wafer', llhttp: 'llhttp' };
+const SWITCH_NAMES: Record<string, boolean> = { 1: true, 0: false, true: true, false: false };
 
 export const USAGE = `usage: wafer [options] <app.js|app.ts>
 
@@ -45,6 +48,7 @@ options (each mirrors an environment variable; flags win):
       --max-conns <n>   MAX_CON_CONS  live connection cap; excess gets 503 (default ${DEFAULT_MAX_CONNS})
   -w, --workers <n>     WORKERS       processes sharing the port (alias THREADS; 'auto' = one per CPU; default 1)
       --parser <name>   PARSER        wafer | llhttp (default wafer)
+                        ACCESS_LOG    1: print a Common Log Format line per response to stdout (default 0)
   -h, --help                          this text
 `;
 
@@ -81,6 +85,7 @@ export function parseSettings(argv: readonly string[], env: NodeJS.ProcessEnv): 
   fromEnv('maxConns', 'MAX_CON_CONS');
   fromEnv('workers', 'WORKERS', 'THREADS');
   fromEnv('parser', 'PARSER');
+  const accessLog = env.ACCESS_LOG;
 
   let file: string | undefined;
   let help = false;
@@ -116,6 +121,7 @@ export function parseSettings(argv: readonly string[], env: NodeJS.ProcessEnv): 
   if (raw.loop) s.loop = named(raw.loop, LOOP_NAMES);
   if (raw.maxConns) s.maxConns = integer(raw.maxConns, 1, 1_000_000);
   if (raw.parser) s.parser = named(raw.parser, PARSER_NAMES);
+  if (accessLog !== undefined && accessLog !== '') s.accessLog = named({ value: accessLog, from: 'ACCESS_LOG' }, SWITCH_NAMES);
   if (raw.workers) {
     s.workers = raw.workers.value.toLowerCase() === 'auto'
       ? availableParallelism()
@@ -132,7 +138,7 @@ function setFile(current: string | undefined, arg: string): string {
 function defaults(file: string): CliSettings {
   return {
     file, port: DEFAULT_PORT, host: DEFAULT_HOST, loop: 'edge',
-    maxConns: DEFAULT_MAX_CONNS, parser: 'wafer', workers: 1,
+    maxConns: DEFAULT_MAX_CONNS, parser: 'wafer', workers: 1, accessLog: false,
   };
 }
 

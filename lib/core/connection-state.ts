@@ -16,6 +16,8 @@ import type { Limits } from './limits.js';
 import type { Response, ResponseSink } from './response.js';
 import type { BodySource, Request } from './request.js';
 import type { Handler, ServerStats } from './types.js';
+import type { AccessLog } from './access-log.js';
+import type { ProxyTrust } from './proxy.js';
 
 /** Where the connection is in receiving the next request (which timeout runs, deadlines.ts). */
 export const enum Phase {
@@ -81,6 +83,10 @@ export interface ServerCore {
   now: number;
   /** server.close() has begun. */
   closing: boolean;
+  /** trustProxy, resolved (null: trust no proxy). */
+  readonly trustProxy: ProxyTrust | null;
+  /** onResponse / log (null: neither set). */
+  readonly accessLog: AccessLog | null;
   onHandlerError(err: unknown): void;
   release(conn: ConnectionState): void;
 }
@@ -172,6 +178,7 @@ export abstract class ConnectionState implements LoopConnection, RequestSink, Re
   abstract isClosed(): boolean;
   abstract resumeBody(): void;
   abstract remoteAddress(): string | undefined;
+  abstract proxyTrust(): ProxyTrust | null;
   abstract onRawWriteDone(status: number): void;
 
   // Calls between jobs (implemented by Connection, each in the job's own file).

@@ -10,6 +10,7 @@ import type { RequestHead } from '../../parser/types.js';
 import { ownSocket } from '../../loop/owner.js';
 import { RequestBodyError, type Request } from './request.js';
 import type { Response } from './response.js';
+import type { ProxyTrust } from './proxy.js';
 import {
   CloseState, ConnectionState, Phase, ReadState, WriteState, isQueueEmpty, stopReading, type ServerCore,
 } from './connection-state.js';
@@ -113,6 +114,10 @@ export class Connection extends ConnectionState {
 
   remoteAddress(): string | undefined {
     return this.socket.remoteAddress; // (net keeps it once read)
+  }
+
+  proxyTrust(): ProxyTrust | null {
+    return this.core.trustProxy;
   }
 
   // ---------------------------------------------------------------- between the jobs

@@ -89,6 +89,7 @@ export function onHead(conn: ConnectionState, head: RequestHead): void {
   const req = new Request(head, conn);
   const http10 = head.versionMinor === 0 && head.versionMajor === 1;
   const res = new Response(req, conn, head.keepAlive && !core.closing, head.method === 'HEAD', http10);
+  if (core.accessLog !== null) core.accessLog.begin(res);
   conn.enqueue(res);
   conn.reading = res;
   conn.bodyLength = 0;

@@ -7,6 +7,7 @@ import { Buffer } from 'node:buffer';
 import { rawWrite } from '../../loop/raw-socket.js';
 import type { Request } from './request.js';
 import type { Response } from './response.js';
+import type { AccessLog } from './access-log.js';
 import { CloseState, Phase, ReadState, WriteState, stopReading, type ConnectionState } from './connection-state.js';
 
 /** A drain of the socket begins: writes from here on collect into one batch. */
@@ -199,6 +200,7 @@ function advance(conn: ConnectionState): void {
   const queue = conn.queue as Response[];
   for (;;) {
     const done = queue.shift() as Response;
+    if (done.meter !== null) (conn.core.accessLog as AccessLog).finish(done);
     if (!done.keepAlive) {
       stopReading(conn);
       for (let i = 0; i < queue.length; i++) conn.abandon(queue[i]); // never answered now

@@ -5,6 +5,7 @@ import { Buffer } from 'node:buffer';
 import type { RequestHead } from '../../parser/types.js';
 import type { WaferRequest } from './types.js';
 import { sameName } from './validate.js';
+import { clientAddress, forwardedProtocol, type ProxyTrust } from './proxy.js';
 
 const EMPTY = Buffer.alloc(0);
 
@@ -38,6 +39,10 @@ export class RequestBodyError extends Error {
 export interface BodySource {
   resumeBody(): void;
   remoteAddress(): string | undefined;
+  /** The server's trustProxy (req.ip, req.protocol). */
+  proxyTrust(): ProxyTrust | null;
+  /** The connection's socket (a tls.TLSSocket has `encrypted`). */
+  readonly socket: object;
 }
 
 export class Request implements WaferRequest {
@@ -103,6 +108,22 @@ export class Request implements WaferRequest {
 
   get remoteAddress(): string | undefined {
     return this.source.remoteAddress();
+  }
+
+  /** The client's address: the peer's, or with trustProxy what trusted proxies report (lib/core/proxy.ts). */
+  get ip(): string | undefined {
+    const source = this.source;
+    const trust = source.proxyTrust();
+    const peer = source.remoteAddress();
+    return trust === null ? peer : clientAddress(this.rawHeaders, peer, trust);
+  }
+
+  /** 'https' on a TLS connection, else what a trusted proxy reports, else 'http'. */
+  get protocol(): 'http' | 'https' {
+    const source = this.source;
+    if ((source.socket as { encrypted?: boolean }).encrypted === true) return 'https';
+    const trust = source.proxyTrust();
+    return trust === null ? 'http' : forwardedProtocol(this.rawHeaders, source.remoteAddress(), trust);
   }
 
   get headers(): Record<string, string | string[] | undefined> {

@@ -12,6 +12,13 @@ import {
   invalidValue, lengthMismatch, nullChunkError, parseLength, transferCoding, writeAfterEndError, type HeaderMap, type HeaderValue,
 } from './response-input.js';
 
+/** An access-logged response's clock (performance.now() at its request head) and bytes sent (head; body without chunk framing). */
+export interface Meter {
+  readonly start: number;
+  head: number;
+  body: number;
+}
+
 /** Where a response's bytes go. Implemented by Connection (lib/core/outbox.ts does the work). */
 export interface ResponseSink {
   /**
@@ -169,6 +176,8 @@ export class Response implements WaferResponse {
   outboxHeldBytes = 0;
   /** The handler has been called (or the response is the engine's own): lib/core/dispatch.ts. */
   started = false;
+  /** Access log (lib/core/access-log.ts): this response's clock and byte counts; null: not logged, nothing counted. */
+  meter: Meter | null = null;
   readonly req: WaferRequest;
   private readonly sink: ResponseSink;
 
@@ -360,6 +369,7 @@ export class Response implements WaferResponse {
     if (this.noBody) return true;
     // An empty chunk would read as the last-chunk marker (RFC 9112 §7.1).
     if (length === 0) return true;
+    if (this.meter !== null) this.meter.body += length;
     if (!this.chunked) return this.sink.writeOut(this, data);
     this.sink.writeOut(this, length.toString(16) + '\r\n');
     this.sink.writeOut(this, data);
@@ -375,6 +385,7 @@ export class Response implements WaferResponse {
       if (this.declaredLength >= 0) this.countBody(length, true);
       const head = this.renderHead(length);
       this.writableEnded = true;
+      if (this.meter !== null) this.countSent(this.meter, head, this.noBody ? 0 : length);
       if (this.chunked) {
         // The handler's own Transfer-Encoding: chunked; the engine frames the body under it.
         this.sink.writeOut(this, head, this.asciiHead);
@@ -418,6 +429,7 @@ export class Response implements WaferResponse {
       const length = body === undefined ? 0 : typeof body === 'string' ? Buffer.byteLength(body) : body.length;
       if (this.declaredLength >= 0) this.countBody(length, true);
       this.writableEnded = true;
+      if (this.meter !== null && !this.noBody) this.meter.body += length;
       if (!this.noBody) {
         if (length > 0) {
           if (this.chunked) {
@@ -433,7 +445,15 @@ export class Response implements WaferResponse {
   }
 
   private sendHead(length: number): void {
-    this.sink.writeOut(this, this.renderHead(length), this.asciiHead);
+    const head = this.renderHead(length);
+    if (this.meter !== null) this.countSent(this.meter, head, 0);
+    this.sink.writeOut(this, head, this.asciiHead);
+  }
+
+  /** Access log only: the head's bytes as written (UTF-8 unless ASCII) and `body` more body bytes. */
+  private countSent(meter: Meter, head: string, body: number): void {
+    meter.head = this.asciiHead ? head.length : Buffer.byteLength(head);
+    meter.body += body;
   }
 
   /**

@@ -15,6 +15,8 @@ import { RETRY_AFTER } from './dispatch.js';
 import { ParserPool } from './parser-pool.js';
 import { DEFAULT_LIMITS, isSize, parseDecimal, resolveLimits, type Limits } from './limits.js';
 import type { Handler, LoopKind, ServerOptions, ServerStats, WaferServer } from './types.js';
+import { resolveTrustProxy, type ProxyTrust } from './proxy.js';
+import { AccessLog } from './access-log.js';
 
 /** Server defaults besides the byte limits (those are DEFAULT_LIMITS in lib/core/limits.ts). */
 export const DEFAULT_OPTIONS = {
@@ -54,7 +56,7 @@ const LIMIT_KEYS = Object.keys(DEFAULT_LIMITS) as (keyof Limits)[];
 const SERVER_OPTION_KEYS: Record<Exclude<keyof ServerOptions, keyof Limits>, true> = {
   port: true, host: true, loop: true, maxConns: true, parser: true, lenient: true, streamBody: true,
   headersTimeout: true, requestTimeout: true, keepAliveTimeout: true, closeGrace: true, handlerTimeout: true,
-  rawSocket: true, onError: true,
+  rawSocket: true, onError: true, trustProxy: true, onResponse: true, log: true,
 };
 
 /** The option names listen() accepts; any other key is a TypeError (a typo must not be ignored). */
@@ -168,6 +170,8 @@ export class Server implements ServerCore, WaferServer {
   private closePromise: Promise<void> | null = null;
   private closeResolve: (() => void) | null = null;
   private readonly errorHook: (err: unknown) => void;
+  readonly trustProxy: ProxyTrust | null;
+  readonly accessLog: AccessLog | null;
 
   constructor(handler: Handler, options: ServerOptions = {}) {
     if (typeof handler !== 'function') throw new TypeError('listen(handler): handler must be a function');
@@ -208,6 +212,12 @@ export class Server implements ServerCore, WaferServer {
     this.requestedPort = portOption(options);
     this.requestedHost = options.host ?? DEFAULT_OPTIONS.host;
     this.errorHook = options.onError ?? ((err: unknown) => console.error('wafer: handler failed:', err));
+    this.trustProxy = resolveTrustProxy(options.trustProxy);
+    const onResponse = options.onResponse;
+    if (onResponse !== undefined && typeof onResponse !== 'function') throw new TypeError(`onResponse must be a function, got ${typeof onResponse}`);
+    if (options.log !== undefined && typeof options.log !== 'boolean') throw new TypeError(`log must be true or false, got ${typeof options.log}`);
+    this.accessLog = onResponse !== undefined || options.log === true
+      ? new AccessLog(onResponse ?? null, options.log === true, (err) => this.onHandlerError(err)) : null;
     this.counters = {
       connections: 0, accepted: 0, refused: 0, refusing: 0, requests: 0, parseErrors: 0, timeouts: 0, handlerErrors: 0,
       handlerTimeouts: 0, bodyBytes: 0, bodyBudgetRejected: 0,
@@ -345,6 +355,7 @@ export class Server implements ServerCore, WaferServer {
   }
 
   private finishClose(): void {
+    if (this.accessLog !== null) this.accessLog.flush();
     if (this.sweepTimer !== null) {
       clearInterval(this.sweepTimer);
       this.sweepTimer = null;

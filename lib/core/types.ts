@@ -26,6 +26,17 @@ export interface WaferRequest {
   /** Peer address. */
   remoteAddress: string | undefined;
   /**
+   * The client's address: the peer address, or — when the peer is trusted by `trustProxy` — the
+   * first untrusted address of X-Forwarded-For (else Forwarded `for=`), read from the right.
+   * Computed when read.
+   */
+  readonly ip: string | undefined;
+  /**
+   * 'https' on a TLS connection; else, from a peer trusted by `trustProxy`, what
+   * X-Forwarded-Proto (else Forwarded `proto=`) says; else 'http'. Computed when read.
+   */
+  readonly protocol: 'http' | 'https';
+  /**
    * Aborted when the client goes away (the connection closes) before the response has ended,
    * or when `handlerTimeout` passes without the head sent (reason: a DOMException named
    * 'AbortError' or 'TimeoutError'). Long handlers pass it on (fetch, timers, streams) or check
@@ -73,6 +84,18 @@ export interface WaferResponse {
 
 export type Handler = (req: WaferRequest, res: WaferResponse) => unknown | Promise<unknown>;
 
+/** What `onResponse` learns about a finished response. */
+export interface ResponseInfo {
+  /** The status sent. */
+  statusCode: number;
+  /** Bytes of the head (status line and fields) plus the body, as handed to the connection; chunk framing and a 100 Continue not counted. */
+  bytes: number;
+  /** Bytes of the body alone (0 for HEAD, 204, 304). */
+  bodyBytes: number;
+  /** ms from the request head's arrival to the response's end (handed to the socket), fractional. */
+  durationMs: number;
+}
+
 export type { LoopKind } from '../../loop/types.js';
 
 export interface ServerOptions extends Partial<Limits> {
@@ -114,6 +137,19 @@ export interface ServerOptions extends Partial<Limits> {
   rawSocket?: boolean;
   /** Called with what a handler threw or rejected with. Default: console.error. */
   onError?: (err: unknown) => void;
+  /**
+   * Which peers' X-Forwarded-For / Forwarded / X-Forwarded-Proto to believe (req.ip,
+   * req.protocol): false (default) none; true every hop; a number, that many proxies in front;
+   * or a list of addresses and CIDR ranges (IPv4, IPv6).
+   */
+  trustProxy?: boolean | number | readonly string[];
+  /**
+   * Called once per finished response (handler answers, the engine's answers to a request
+   * such as 500, 503, 413, 408 mid-body), in wire order. What it throws goes to onError.
+   */
+  onResponse?: (req: WaferRequest, res: WaferResponse, info: ResponseInfo) => void;
+  /** Print one Common Log Format line per finished response to stdout. Default false. */
+  log?: boolean;
 }
 
 export interface ServerStats {
