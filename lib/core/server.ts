@@ -2,6 +2,8 @@
 // connection for timeouts, stats, and graceful close. Everything per request lives in
 // Connection; this file only deals with connections as a whole.
 import net from 'node:net';
+import tls from 'node:tls';
+import { lstatSync, unlinkSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { Lenient, type ParserKind, type ParserOptions } from '../../parser/types.js';
 import { edge } from '../../loop/edge.js';
@@ -52,7 +54,7 @@ const LIMIT_KEYS = Object.keys(DEFAULT_LIMITS) as (keyof Limits)[];
 const SERVER_OPTION_KEYS: Record<Exclude<keyof ServerOptions, keyof Limits>, true> = {
   port: true, host: true, loop: true, maxConns: true, parser: true, lenient: true, streamBody: true,
   headersTimeout: true, requestTimeout: true, keepAliveTimeout: true, closeGrace: true, handlerTimeout: true,
-  rawSocket: true, onError: true,
+  rawSocket: true, onError: true, tls: true, path: true,
 };
 
 /** The option names listen() accepts; any other key is a TypeError (a typo must not be ignored). */
@@ -134,6 +136,35 @@ function destroySocket(socket: Socket): void {
   socket.destroy();
 }
 
+function destroyFailedHandshake(_err: Error, socket: tls.TLSSocket): void {
+  socket.destroy();
+}
+
+/** The TCP sockets of a TLS server whose handshake is under way (for close()). */
+const kHandshaking = Symbol('wafer.handshaking');
+interface HandshakingSocket extends Socket {
+  [kHandshaking]?: Set<Socket>;
+}
+
+function onHandshakingClose(this: HandshakingSocket): void {
+  this[kHandshaking]?.delete(this);
+}
+
+/**
+ * Does anything accept on the Unix socket at `path`? ECONNREFUSED (or ENOENT) means no: the
+ * file is left over from a server that died without closing.
+ */
+function socketIsLive(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = net.connect({ path });
+    probe.once('connect', () => {
+      probe.destroy();
+      resolve(true);
+    });
+    probe.once('error', (err: NodeJS.ErrnoException) => resolve(err.code !== 'ECONNREFUSED' && err.code !== 'ENOENT'));
+  });
+}
+
 export class Server implements ServerCore, WaferServer {
   readonly handler: Handler;
   readonly limits: Limits;
@@ -162,6 +193,10 @@ export class Server implements ServerCore, WaferServer {
   private readonly refusing = new Set<Socket>();
   private readonly requestedPort: number;
   private readonly requestedHost: string;
+  /** The Unix socket path (`path` option), or undefined on TCP. */
+  readonly path: string | undefined;
+  /** TLS: TCP sockets accepted whose handshake has not completed; close() destroys them. */
+  private readonly handshaking: Set<Socket> | null;
   private readonly net: net.Server;
   private readonly conns = new Set<Connection>();
   private sweepTimer: NodeJS.Timeout | null = null;
@@ -207,16 +242,54 @@ export class Server implements ServerCore, WaferServer {
     this.keepAliveTimeout = timeoutOption(options, 'keepAliveTimeout');
     this.closeGrace = timeoutOption(options, 'closeGrace');
     this.handlerTimeout = options.handlerTimeout === 0 ? 0 : timeoutOption(options, 'handlerTimeout');
-    this.requestedPort = portOption(options);
-    this.requestedHost = options.host ?? DEFAULT_OPTIONS.host;
+    if (options.path !== undefined) {
+      if (typeof options.path !== 'string' || options.path === '') throw new TypeError(`path must be a non-empty string (a Unix socket's file name), got ${String(options.path)}`);
+      if (options.port !== undefined || options.host !== undefined) throw new TypeError('path (a Unix socket) and port/host (TCP) exclude each other: give one or the other');
+      this.path = options.path;
+      this.requestedPort = 0;
+      this.requestedHost = '';
+    } else {
+      this.path = undefined;
+      this.requestedPort = portOption(options);
+      this.requestedHost = options.host ?? DEFAULT_OPTIONS.host;
+    }
     this.errorHook = options.onError ?? ((err: unknown) => console.error('wafer: handler failed:', err));
     this.counters = {
       connections: 0, accepted: 0, refused: 0, refusing: 0, requests: 0, parseErrors: 0, timeouts: 0, handlerErrors: 0,
       handlerTimeouts: 0, bodyBytes: 0, bodyBudgetRejected: 0,
     };
-    this.net = net.createServer(
-      // The socket's own high-water mark is ours, so write() → false and 'drain' agree with it.
-      { allowHalfOpen: true, noDelay: true, highWaterMark: this.limits.highWaterMark }, (socket) => this.accept(socket));
+    // The socket's own high-water mark is ours, so write() → false and 'drain' agree with it.
+    const netOptions = { allowHalfOpen: true, noDelay: true, highWaterMark: this.limits.highWaterMark };
+    const tlsOptions = options.tls;
+    if (tlsOptions === undefined) {
+      this.handshaking = null;
+      this.net = net.createServer(netOptions, (socket) => this.accept(socket));
+    } else {
+      if (tlsOptions === null || typeof tlsOptions !== 'object') throw new TypeError('tls must be an object of tls.createServer options ({ key, cert, … })');
+      const handshaking = (this.handshaking = new Set<Socket>());
+      const server = tls.createServer({
+        // A client that connects and never completes its handshake is cut like one that never
+        // sends a head: it holds no maxConns slot (admission starts after the handshake), but
+        // a descriptor.
+        handshakeTimeout: this.headersTimeout,
+        ...tlsOptions,
+        ...netOptions,
+        // Only HTTP/1.1 is spoken here (RFC 7301): a client offering h2 must not pick it.
+        ALPNProtocols: ['http/1.1'],
+      }, (socket) => {
+        handshaking.delete((socket as unknown as { _parent: Socket })._parent);
+        this.accept(socket);
+      });
+      server.on('connection', (socket: HandshakingSocket) => {
+        socket[kHandshaking] = handshaking;
+        handshaking.add(socket);
+        socket.once('close', onHandshakingClose);
+      });
+      // A failed or timed-out handshake (a plain-HTTP client, garbage, handshakeTimeout): node
+      // reports it here but, on a timeout with allowHalfOpen, leaves the socket open.
+      server.on('tlsClientError', destroyFailedHandshake);
+      this.net = server;
+    }
   }
 
   get port(): number {
@@ -229,12 +302,38 @@ export class Server implements ServerCore, WaferServer {
   }
 
   /** Bind; resolves once listening, rejects with a readable error (EADDRINUSE, EACCES …). */
-  start(): Promise<this> {
+  async start(): Promise<this> {
+    if (this.path === undefined) return this.bind();
+    try {
+      return await this.bind();
+    } catch (err) {
+      // A socket file left by a server that died: replace it (only a socket, never another
+      // kind of file, and only when nothing accepts on it).
+      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+      let isSocket: boolean;
+      try {
+        isSocket = lstatSync(this.path).isSocket();
+      } catch {
+        return this.bind(); // gone meanwhile
+      }
+      if (!isSocket) {
+        const e = new Error(`wafer: cannot listen on ${this.path}: the file exists and is not a socket`) as NodeJS.ErrnoException;
+        e.code = 'EADDRINUSE';
+        e.cause = err;
+        throw e;
+      }
+      if (await socketIsLive(this.path)) throw err;
+      unlinkSync(this.path);
+      return this.bind();
+    }
+  }
+
+  private bind(): Promise<this> {
     return new Promise((resolve, reject) => {
       const onError = (err: NodeJS.ErrnoException): void => {
         this.net.removeListener('listening', onListening);
-        const where = `${this.requestedHost}:${this.requestedPort}`;
-        const why = err.code === 'EADDRINUSE' ? 'the address is already in use'
+        const where = this.path ?? `${this.requestedHost}:${this.requestedPort}`;
+        const why = err.code === 'EADDRINUSE' ? (this.path !== undefined ? 'another server is listening on this socket' : 'the address is already in use')
           : err.code === 'EACCES' ? 'permission denied' : err.message;
         const e = new Error(`wafer: cannot listen on ${where}: ${why}`) as NodeJS.ErrnoException;
         e.code = err.code;
@@ -249,7 +348,8 @@ export class Server implements ServerCore, WaferServer {
       };
       this.net.once('error', onError);
       this.net.once('listening', onListening);
-      this.net.listen({ port: this.requestedPort, host: this.requestedHost });
+      if (this.path !== undefined) this.net.listen({ path: this.path });
+      else this.net.listen({ port: this.requestedPort, host: this.requestedHost });
     });
   }
 
@@ -273,7 +373,9 @@ export class Server implements ServerCore, WaferServer {
     // Shared listeners, no closure per connection.
     socket.on('error', ignore); // resets and EPIPE end in 'close'; nothing else to do
     socket.on('close', onSocketClose);
-    this.loop.attach(conn, this.rawSocket);
+    // A TLSSocket's handle is a TLS wrap, not the TCP handle: its bytes must go through node's
+    // TLS layer, so it stays on the stream API.
+    this.loop.attach(conn, this.rawSocket && this.handshaking === null);
     // A loop on the raw handle reports EOF and write completion itself (loop/raw-socket.ts).
     if (conn.handle === null) {
       socket.on('end', onSocketEnd);
@@ -412,6 +514,7 @@ export class Server implements ServerCore, WaferServer {
     });
     this.net.close();
     for (const socket of this.refusing) socket.destroy();
+    if (this.handshaking !== null) for (const socket of this.handshaking) socket.destroy();
     for (const conn of this.conns) conn.shutdown();
     if (this.conns.size === 0) this.finishClose();
     else {
