@@ -215,13 +215,15 @@ t.test('https', { skip }, async (t) => {
     const script = `
       const a = await (await fetch('${base}/f')).text();
       const b = await (await fetch('${base}/g', { method: 'POST', body: 'fetched' })).text();
-      console.log(JSON.stringify([a, b]));`;
+      console.log(JSON.stringify([a, b]));
+      process.exit(0); // not waiting for fetch's idle keep-alive connection to time out`;
     const ok = await run(process.execPath, ['--input-type=module', '-e', script], { ...process.env, NODE_EXTRA_CA_CERTS: certFile });
     t.equal(ok.stderr.replace(/.*ExperimentalWarning.*\n?|.*--trace-warnings.*\n?/g, ''), '');
     t.same(JSON.parse(ok.stdout), ['GET /f 0:', 'POST /g 7:fetched']);
+    if (kind.name !== 'edge/wafer') return; // the server side is the same on every kind: once is enough
     const env = { ...process.env };
     delete env.NODE_EXTRA_CA_CERTS;
-    const untrusted = await run(process.execPath, ['--input-type=module', '-e', `await fetch('${base}/f').then(() => console.log('ok'), () => console.log('refused'))`], env);
+    const untrusted = await run(process.execPath, ['--input-type=module', '-e', `await fetch('${base}/f').then(() => console.log('ok'), () => console.log('refused')); process.exit(0)`], env);
     t.equal(untrusted.stdout.trim(), 'refused', 'without the CA the certificate is refused (the server really speaks TLS with it)');
   });
 });
