@@ -34,7 +34,11 @@ if (OPENSSL.path !== undefined) {
   cert = readFileSync(certFile);
 }
 
+/** Connections whose server side ran on the raw libuv handle (loop/raw-socket.ts): must stay 0. */
+let rawHandled = 0;
+
 const echo: Handler = (req, res) => {
+  if ((req as unknown as { source: { handle: unknown } }).source.handle !== null) rawHandled++;
   res.setHeader('content-type', 'text/plain');
   res.end(`${req.method} ${req.url} ${req.body.length}:${req.body.toString()}`);
 };
@@ -117,6 +121,7 @@ t.test('https', { skip }, async (t) => {
     for (let i = 0; i < 3; i++) t.equal((await request(server.port, agent, 'GET', `/${i}`)).body, `GET /${i} 0:`);
     t.equal(server.stats().accepted, 1, 'six requests, one TLS connection');
     t.equal(server.stats().requests, 6);
+    t.equal(rawHandled, 0, 'TLS connections run on the stream API, never the raw TCP handle');
   });
 
   forEachServerKind(t, 'pipelined requests in one TLS write are answered in order', async (t, kind) => {

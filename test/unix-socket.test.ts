@@ -19,7 +19,11 @@ t.teardown(() => rmSync(dir, { recursive: true, force: true }));
 let seq = 0;
 const sockPath = (): string => join(dir, `s${++seq}.sock`);
 
+/** Requests whose connection ran on the raw libuv handle (loop/raw-socket.ts). */
+let rawHandled = 0;
+
 const echo: Handler = (req, res) => {
+  if ((req as unknown as { source: { handle: unknown } }).source.handle !== null) rawHandled++;
   res.end(`${req.method} ${req.url} ${req.body.toString()}`);
 };
 
@@ -66,6 +70,7 @@ function rawUnix(path: string, bytes: string, n: number): Promise<string> {
 forEachServerKind(t, 'requests over a Unix socket: http.request and raw pipelined bytes; close() removes the file', async (t, kind) => {
   const path = sockPath();
   const server = await startOn(t, kind, path);
+  rawHandled = 0;
   t.equal(server.path, path);
   t.equal(server.port, 0, 'no TCP port');
   t.equal(server.host, '');
@@ -75,6 +80,8 @@ forEachServerKind(t, 'requests over a Unix socket: http.request and raw pipeline
   t.same(await get(path, '/a?b=1', agent), { status: 200, body: 'GET /a?b=1 ' });
   t.same(await get(path, '/post', agent, 'over unix'), { status: 200, body: 'POST /post over unix' });
   t.equal(server.stats().accepted, 1, 'keep-alive: both requests on one connection');
+  // A pipe's handle is a libuv stream like a TCP one: the edge loop drives it directly.
+  t.equal(rawHandled, kind.loop === 'edge' && kind.rawSocket ? 2 : 0, 'raw-handle path as on TCP');
   const text = await rawUnix(path, 'GET /1 HTTP/1.1\r\nHost: x\r\n\r\nGET /2 HTTP/1.1\r\nHost: x\r\n\r\nPOST /3 HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi', 3);
   t.same(splitResponses(text).responses.map((r) => r.body), ['GET /1 ', 'GET /2 ', 'POST /3 hi']);
   await server.close();
