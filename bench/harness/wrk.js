@@ -37,10 +37,10 @@ export function errorCount(r) {
   return r.non2xx + (s ? s.connect + s.write + s.timeout + s.read : 0);
 }
 
-export function runWrk({ port, connections, seconds, script, cpu, path: urlPath = '/', timeoutSec = 10 }) {
+export function runWrk({ port, connections, seconds, script, cpu, path: urlPath = '/', timeoutSec = 10, tls = false }) {
   const args = ['-t1', `-c${connections}`, `-d${seconds}s`, `--timeout`, `${timeoutSec}s`, '--latency'];
   if (script) args.push('-s', path.join(BENCH_DIR, 'wrk', script));
-  args.push(`http://127.0.0.1:${port}${urlPath}`);
+  args.push(`${tls ? 'https' : 'http'}://127.0.0.1:${port}${urlPath}`);
   const [cmd, full] = pinned(cpu, 'wrk', args);
   return new Promise((resolve, reject) => {
     const child = track(spawn(cmd, full, { stdio: ['ignore', 'pipe', 'pipe'] }));

@@ -3,6 +3,9 @@
 // port), prints `READY <port>` on stdout once bound, and exits cleanly on SIGINT/SIGTERM
 // (clinic relies on that to write its data).
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 export const HELLO = 'Hello, World!';
 export const HOST = '127.0.0.1';
@@ -12,6 +15,21 @@ export const BODY_LIMIT = 2 * 1024 * 1024;
 /** Idle keep-alive connections are kept this long by every contender, so the 10k-idle memory
  * check measures the same thing everywhere (node:http's own default would close them after 5 s). */
 export const KEEP_ALIVE_MS = 120_000;
+
+/**
+ * A throwaway self-signed certificate for the HTTPS contenders (wrk does not verify it), made
+ * by the `openssl` command: P-256, as a typical modern server certificate.
+ */
+export function tlsCredentials() {
+  const dir = mkdtempSync(join(tmpdir(), 'wafer-bench-tls-'));
+  try {
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
+      '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=localhost'], { stdio: 'ignore' });
+    return { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 export function announce(port) {
   process.stdout.write(`READY ${port}\n`);

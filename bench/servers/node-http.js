@@ -1,7 +1,9 @@
 // node:http contender: the baseline every ratio is taken against. Idiomatic code, nothing tuned
-// beyond keeping idle connections as long as the other contenders do.
+// beyond keeping idle connections as long as the other contenders do. With the argument `tls`:
+// node:https (https.createServer) with a throwaway certificate, the HTTPS baseline.
 import http from 'node:http';
-import { BODY_LIMIT, HELLO, HOST, KEEP_ALIVE_MS, PORT, announce, onStop, pinSelfIfAsked } from './common.js';
+import https from 'node:https';
+import { BODY_LIMIT, HELLO, HOST, KEEP_ALIVE_MS, PORT, announce, onStop, pinSelfIfAsked, tlsCredentials } from './common.js';
 
 pinSelfIfAsked();
 
@@ -15,7 +17,7 @@ function readBody(req, done) {
   req.on('end', () => done(size, chunks));
 }
 
-const server = http.createServer((req, res) => {
+const handler = (req, res) => {
   if (req.method === 'GET' && req.url === '/') {
     res.setHeader('Content-Type', 'text/plain; charset=utf-8');
     res.end(HELLO);
@@ -49,7 +51,8 @@ const server = http.createServer((req, res) => {
     res.statusCode = 404;
     res.end();
   }
-});
+};
+const server = process.argv[2] === 'tls' ? https.createServer(tlsCredentials(), handler) : http.createServer(handler);
 server.keepAliveTimeout = KEEP_ALIVE_MS;
 server.headersTimeout = KEEP_ALIVE_MS + 1000;
 

@@ -1,12 +1,13 @@
-// wafer contender: `node bench/servers/wafer.js [edge|poll] [wafer|llhttp]`, run from the
-// compiled dist/ (`npm run build` first).
+// wafer contender: `node bench/servers/wafer.js [edge|poll] [wafer|llhttp] [tls]`, run from the
+// compiled dist/ (`npm run build` first). `tls`: HTTPS with a throwaway certificate.
 import { listen } from '../../dist/lib/index.js';
-import { BODY_LIMIT, HELLO, HOST, PORT, announce, onStop, pinSelfIfAsked } from './common.js';
+import { BODY_LIMIT, HELLO, HOST, PORT, announce, onStop, pinSelfIfAsked, tlsCredentials } from './common.js';
 
 pinSelfIfAsked();
 
 const loop = process.argv[2] ?? 'edge';
 const parser = process.argv[3] ?? 'wafer';
+const tls = process.argv[4] === 'tls' ? { tls: tlsCredentials() } : {};
 
 const server = await listen(
   (req, res) => {
@@ -34,7 +35,7 @@ const server = await listen(
       res.end();
     }
   },
-  { port: PORT, host: HOST, loop, parser, maxBodySize: BODY_LIMIT },
+  { port: PORT, host: HOST, loop, parser, maxBodySize: BODY_LIMIT, ...tls },
 );
 
 announce(server.port);
