@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { forEachServerKind, startServer, until, type ServerKind } from './helpers/server-kinds.js';
 import { raw, splitResponses } from './helpers/raw-client.js';
 import { CURL, OPENSSL } from './helpers/tools.js';
+import { listen } from '../lib/index.js';
 import type { Handler, ServerOptions, WaferServer } from '../lib/core/types.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'wafer-tls-'));
@@ -199,6 +200,21 @@ t.test('https', { skip }, async (t) => {
     await other.close();
     await closed;
     t.ok(Date.now() - t0 < 1000, 'the half-made connection is gone with close()');
+  });
+
+  forEachServerKind(t, 'HTTPS over a Unix socket (tls with path)', async (t, kind) => {
+    const path = join(dir, `${kind.name.replace('/', '-')}.sock`);
+    const server = await listen(echo, { path, loop: kind.loop, rawSocket: kind.rawSocket, tls: { key, cert } });
+    t.teardown(() => server.close());
+    const socket = await new Promise<tls.TLSSocket>((resolve, reject) => {
+      const s = tls.connect({ path, ca: cert, servername: 'localhost' }, () => resolve(s));
+      s.once('error', reject);
+    });
+    let text = '';
+    socket.on('data', (d: Buffer) => (text += d.toString('latin1')));
+    socket.write('GET /u HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    await new Promise((r) => socket.once('close', r));
+    t.equal(splitResponses(text).responses[0]?.body, 'GET /u 0:');
   });
 
   forEachServerKind(t, 'curl --cacert: GET, POST, several URLs over one connection, ALPN', async (t, kind) => {
