@@ -277,7 +277,9 @@ export class Server implements ServerCore, WaferServer {
         // Only HTTP/1.1 is spoken here (RFC 7301): a client offering h2 must not pick it.
         ALPNProtocols: ['http/1.1'],
       }, (socket) => {
-        handshaking.delete((socket as unknown as { _parent: Socket })._parent);
+        // The TCP socket under this TLSSocket (node's own link, on Node 20, 22 and 24).
+        const tcp = (socket as unknown as { _parent?: Socket })._parent;
+        if (tcp !== undefined) handshaking.delete(tcp);
         this.accept(socket);
       });
       server.on('connection', (socket: HandshakingSocket) => {
@@ -286,7 +288,8 @@ export class Server implements ServerCore, WaferServer {
         socket.once('close', onHandshakingClose);
       });
       // A failed or timed-out handshake (a plain-HTTP client, garbage, handshakeTimeout): node
-      // reports it here but, on a timeout with allowHalfOpen, leaves the socket open.
+      // reports it here, and after ERR_TLS_HANDSHAKE_TIMEOUT leaves the socket open (Node 20,
+      // 22, 24), so it is closed here.
       server.on('tlsClientError', destroyFailedHandshake);
       this.net = server;
     }
