@@ -32,7 +32,7 @@ const cpus = pinningPlan((m) => console.error(`warning: ${m}`));
 pinSelf(cpus.load);
 const [a, b] = [find(flags.a), find(flags.b)];
 const servers = [await startServer(a, cpus.server), await startServer(b, cpus.server)];
-const run = (s, seconds) => runWrk({ port: s.port, connections: scenario.connections, seconds, script: scenario.script, path: scenario.path, args: scenario.args, cpu: cpus.load });
+const run = (s, seconds) => runWrk({ port: s.port, connections: scenario.connections, seconds, script: scenario.script, path: scenario.path, args: scenario.args, cpu: cpus.load, tls: s.contender.tls === true });
 try {
   for (const s of servers) await run(s, 2); // warm-up
   const pairs = Number(flags.pairs);

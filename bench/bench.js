@@ -37,7 +37,7 @@ const { values: flags } = parseArgs({
 const quick = flags.quick;
 const opt = {
   mode: quick ? 'quick' : 'full',
-  contenders: (flags.only ?? (quick ? 'ceiling,node-http,wafer-edge' : CONTENDERS.map((c) => c.id).join(','))).split(','),
+  contenders: (flags.only ?? (quick ? 'ceiling,node-http,wafer-edge' : CONTENDERS.filter((c) => !c.tls).map((c) => c.id).join(','))).split(','),
   scenarios: (flags.scenarios ?? (quick ? 'varied-pipeline,hello,pipeline,memory' : `${SCENARIOS.map((s) => s.id).join(',')},latency,memory`)).split(','),
   rounds: Number(flags.rounds ?? 3),
   duration: Number(flags.duration ?? (quick ? 2 : 5)),
@@ -173,7 +173,7 @@ for (const s of throughputScenarios) {
   const who = participants(s);
   const results = {};
   for (const c of who) {
-    await runWrk({ port: servers.get(c.id).port, connections: s.connections, seconds: opt.warmup, script: s.script, path: s.path, args: s.args, cpu: cpus.load });
+    await runWrk({ port: servers.get(c.id).port, connections: s.connections, seconds: opt.warmup, script: s.script, path: s.path, args: s.args, cpu: cpus.load, tls: c.tls === true });
     progress(`${s.title} · ${c.label} · warm-up`, opt.warmup + 0.5);
     results[c.id] = { samples: [], errors: 0, wrkLatencyMs: [] };
   }
@@ -182,7 +182,7 @@ for (const s of throughputScenarios) {
       await sleep(300); // let the previous run's sockets go
       let res;
       try {
-        res = await runWrk({ port: servers.get(c.id).port, connections: s.connections, seconds: opt.duration, script: s.script, path: s.path, args: s.args, cpu: cpus.load });
+        res = await runWrk({ port: servers.get(c.id).port, connections: s.connections, seconds: opt.duration, script: s.script, path: s.path, args: s.args, cpu: cpus.load, tls: c.tls === true });
       } catch (e) {
         warn(`${s.id} · ${c.id} · round ${r}: ${e.message.split('\n')[0]}`);
         progress(`${s.title} · ${c.label} · round ${r}/${opt.rounds}`, opt.duration + 0.5, 'failed');

@@ -10,6 +10,10 @@ export const CONTENDERS = [
   { id: 'wafer-edge', label: 'wafer edge', script: 'wafer.js', args: ['edge', 'wafer'], wafer: true, color: '#e15759' },
   { id: 'wafer-poll', label: 'wafer poll', script: 'wafer.js', args: ['poll', 'wafer'], wafer: true, color: '#f28e2b' },
   { id: 'wafer-llhttp', label: 'wafer edge + llhttp', script: 'wafer.js', args: ['edge', 'llhttp'], wafer: true, color: '#b07aa1' },
+  // HTTPS, side by side (`tls`: wrk speaks https to them). Not in `npm run bench` unless named
+  // with --only; `npm run bench:alternate -- --a=wafer-tls --b=node-https --scenario=hello`.
+  { id: 'wafer-tls', label: 'wafer edge, HTTPS', script: 'wafer.js', args: ['edge', 'wafer', 'tls'], wafer: true, tls: true, color: '#ff9d9a' },
+  { id: 'node-https', label: 'node:https', script: 'node-http.js', args: ['tls'], tls: true, color: '#a0cbe8' },
 ];
 // Before/after: WAFER_BASE_DIST=<another build's dist/> adds `wafer-base`, wafer edge run from that
 // build (e.g. `git worktree add ../base <commit> && (cd ../base && npx tsc)`, then

@@ -1,12 +1,31 @@
 // The `wafer` command: settings from the environment and flags, loading .js/.cjs/.ts apps,
 // one-line errors with exit code 2, and a graceful close on SIGINT/SIGTERM.
 import t from 'tap';
-import { rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { parseSettings, SettingsError } from '../lib/cli/settings.js';
 import { appDir, ensureBuilt, get, listeningPort, reap, runWafer, type WaferProcess } from './helpers/wafer-process.js';
+import { OPENSSL } from './helpers/tools.js';
+
+/** One GET over a Unix socket (socketPath) or over HTTPS trusting `ca`. */
+function fetchText(opts: { socketPath?: string; port?: number; ca?: Buffer }, path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const make = opts.ca !== undefined ? httpsRequest : httpRequest;
+    const req = make({ host: '127.0.0.1', agent: false, path, ...opts }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (text += d));
+      res.on('end', () => resolve(text));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
 
 const pidApp = 'export default (req, res) => { res.end(`js ${req.method} ${req.url}`); };\n';
 
@@ -65,6 +84,21 @@ t.test('settings', async (t) => {
       t.throws(() => parseSettings(argv, env), SettingsError, `${argv.join(' ')} ${JSON.stringify(env)}`);
       try { parseSettings(argv, env); } catch (err) { t.match((err as Error).message, re); }
     }
+  });
+
+  t.test('SOCKET_PATH / --socket, TLS_KEY + TLS_CERT / --tls-key + --tls-cert', async (t) => {
+    const env = parseSettings(['a'], { SOCKET_PATH: '/tmp/w.sock', TLS_KEY: 'k.pem', TLS_CERT: 'c.pem' }).settings;
+    t.same([env.socketPath, env.tlsKey, env.tlsCert], ['/tmp/w.sock', 'k.pem', 'c.pem']);
+    const flags = parseSettings(['--socket=/tmp/f.sock', '--tls-key', 'k2', '--tls-cert', 'c2', 'a'], { SOCKET_PATH: '/tmp/w.sock' }).settings;
+    t.same([flags.socketPath, flags.tlsKey, flags.tlsCert], ['/tmp/f.sock', 'k2', 'c2']);
+    const none = parseSettings(['a'], {}).settings;
+    t.same([none.socketPath, none.tlsKey, none.tlsCert], [undefined, undefined, undefined]);
+    const bad: [string[], Record<string, string>, RegExp][] = [
+      [['a'], { TLS_KEY: 'k.pem' }, /^TLS_KEY needs TLS_CERT/],
+      [['--tls-cert', 'c', 'a'], {}, /^--tls-cert needs TLS_KEY/],
+      [['a'], { SOCKET_PATH: '/tmp/w.sock', WORKERS: '2' }, /^SOCKET_PATH serves one process/],
+    ];
+    for (const [argv, e, re] of bad) t.throws(() => parseSettings(argv, e), re);
   });
 
   t.test('an empty variable counts as unset', async (t) => {
@@ -245,6 +279,38 @@ t.test('the command', async (t) => {
     } finally {
       blocker.close();
     }
+  });
+
+  t.test('SOCKET_PATH: serves on a Unix socket, removed on exit', async (t) => {
+    const sock = join(dir, 'cli.sock');
+    const w = wafer(['app.js'], { SOCKET_PATH: sock });
+    await w.waitFor(/serving app\.js on http\+unix:/);
+    t.match(w.stdout(), new RegExp(`^wafer: serving app\\.js on http\\+unix:${sock.replace(/[.]/g, '\\.')} \\(loop edge`));
+    t.equal(await fetchText({ socketPath: sock }, '/over-unix'), 'js GET /over-unix');
+    w.child.kill('SIGINT');
+    t.equal(await w.exited(), 0);
+    t.notOk(existsSync(sock), 'the socket file is gone');
+  });
+
+  t.test('TLS_KEY + TLS_CERT: serves HTTPS', { skip: OPENSSL.skip }, async (t) => {
+    const openssl = OPENSSL.need(t);
+    if (openssl === undefined) return;
+    const key = join(dir, 'key.pem');
+    const cert = join(dir, 'cert.pem');
+    const made = spawnSync(openssl, ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
+      '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1'], { encoding: 'utf8' });
+    t.equal(made.status, 0, made.stderr);
+    const w = wafer(['--tls-key', key, 'app.js'], { TLS_CERT: cert });
+    const m = await w.waitFor(/serving app\.js on https:\/\/[^ ]+:(\d+)/);
+    t.equal(await fetchText({ port: Number(m[1]), ca: readFileSync(cert) }, '/secure'), 'js GET /secure');
+    w.child.kill('SIGINT');
+    t.equal(await w.exited(), 0);
+  });
+
+  t.test('an unreadable TLS_KEY: one line, exit 2', async (t) => {
+    const w = wafer(['app.js'], { TLS_KEY: join(dir, 'missing-key.pem'), TLS_CERT: join(dir, 'missing-cert.pem') });
+    t.equal(await w.exited(), 2);
+    t.match(w.stderr(), /^wafer: cannot read the TLS key or certificate: ENOENT/);
   });
 
   t.test('--help prints usage and exits 0', async (t) => {

@@ -16,7 +16,7 @@ import { appDir, ensureBuilt, listeningPort, reap, runWafer, type WaferProcess }
 import { NGINX } from './helpers/tools.js';
 
 /** The deployment config from docs/deployment.md, with every path inside `dir`. */
-function nginxConfig(dir: string, port: number, upstreams: number[]): string {
+function nginxConfig(dir: string, port: number, upstreams: (number | string)[], unixSockets: Record<string, string> = {}): string {
   return `daemon off;
 master_process off;
 worker_processes 1;
@@ -32,7 +32,7 @@ http {
   scgi_temp_path ${dir}/scgi;
 
   upstream wafer {
-${upstreams.map((p) => `    server 127.0.0.1:${p} max_fails=1 fail_timeout=2s;`).join('\n')}
+${upstreams.map((p) => `    server ${typeof p === 'number' ? `127.0.0.1:${p}` : `unix:${p}`} max_fails=1 fail_timeout=2s;`).join('\n')}
     keepalive 16;              # idle upstream connections kept per nginx worker
   }
 
@@ -54,6 +54,12 @@ ${upstreams.map((p) => `    server 127.0.0.1:${p} max_fails=1 fail_timeout=2s;`)
       proxy_set_header Connection "";
       proxy_request_buffering off;     # pass chunked uploads through as they arrive
     }
+${Object.entries(unixSockets).map(([name, path]) => `
+    location /${name}/ {
+      proxy_pass http://unix:${path}:/;  # wafer on a Unix socket (listen({ path }))
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+    }`).join('\n')}
   }
 }
 `;
@@ -90,12 +96,12 @@ interface Nginx { port: number; dir: string; proc: ChildProcess; stop(): Promise
  * Start nginx on a free port. The port is probed and released before nginx binds it, so another
  * program can take it in between: then nginx exits with EADDRINUSE and we try another port.
  */
-async function startNginx(bin: string, upstreams: number[]): Promise<Nginx> {
+async function startNginx(bin: string, upstreams: (number | string)[], unixSockets: Record<string, string> = {}): Promise<Nginx> {
   let failure = '';
   for (let attempt = 1; attempt <= 3; attempt++) {
     const dir = mkdtempSync(join(tmpdir(), 'wafer-nginx-'));
     const [port] = await freePorts(1) as [number];
-    writeFileSync(join(dir, 'nginx.conf'), nginxConfig(dir, port, upstreams));
+    writeFileSync(join(dir, 'nginx.conf'), nginxConfig(dir, port, upstreams, unixSockets));
     // -e: the error log before the config is read (else /var/log/nginx); -p: the prefix.
     const proc = spawn(bin, ['-p', dir, '-e', join(dir, 'error.log'), '-c', join(dir, 'nginx.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
@@ -311,4 +317,33 @@ t.test('restarting wafer one process at a time behind nginx: no 502', { skip: NG
     w!.child.kill('SIGTERM');
     t.equal(await w!.exited(15_000), 0);
   }
+});
+
+t.test('nginx proxy_pass http://unix:…: wafer on a Unix socket, both loops', { skip: NGINX.skip }, async (t) => {
+  const nginxBin = NGINX.need(t);
+  if (nginxBin === undefined) return;
+  const sockDir = mkdtempSync(join(tmpdir(), 'wafer-nginx-unix-'));
+  const servers = await Promise.all((['edge', 'poll'] as const).map((loop) => listen(echo, { path: join(sockDir, `${loop}.sock`), loop })));
+  let nginx: Nginx | undefined;
+  t.teardown(async () => {
+    await nginx?.stop();
+    for (const s of servers) await s.close();
+    rmSync(sockDir, { recursive: true, force: true });
+  });
+  // The edge server is also the `upstream` block's one server (`server unix:…`).
+  nginx = await startNginx(nginxBin, [servers[0]!.path!], { edge: servers[0]!.path!, poll: servers[1]!.path! });
+  const agent = new Agent({ keepAlive: true, maxSockets: 2 });
+  t.teardown(() => agent.destroy());
+  for (const [i, loop] of (['edge', 'poll'] as const).entries()) {
+    const r = await send(nginx.port, `/${loop}/hello?x=1`, { agent });
+    t.equal(r.status, 200, `${loop}: 200`);
+    t.equal(JSON.parse(r.body).url, '/hello?x=1', `${loop}: the location prefix replaced by proxy_pass's /`);
+    const body = 'through a unix socket';
+    const p = await send(nginx.port, `/${loop}/form`, { method: 'POST', body, agent });
+    t.equal(JSON.parse(p.body).sha1, createHash('sha1').update(body).digest('hex'), `${loop}: POST body intact`);
+    t.equal(servers[i]!.stats().requests, 2, `${loop}: both requests reached the wafer on the socket`);
+  }
+  const up = await send(nginx.port, '/via-upstream', { agent });
+  t.equal(JSON.parse(up.body).url, '/via-upstream', 'upstream { server unix:… } works too');
+  t.equal(servers[0]!.stats().requests, 3);
 });

@@ -38,10 +38,10 @@ export function errorCount(r) {
 }
 
 /** `args`: arguments for the script (after `--` on wrk's command line), e.g. a pipeline depth. */
-export function runWrk({ port, connections, seconds, script, cpu, path: urlPath = '/', args: scriptArgs = [], timeoutSec = 10 }) {
+export function runWrk({ port, connections, seconds, script, cpu, path: urlPath = '/', args: scriptArgs = [], timeoutSec = 10, tls = false }) {
   const args = ['-t1', `-c${connections}`, `-d${seconds}s`, `--timeout`, `${timeoutSec}s`, '--latency'];
   if (script) args.push('-s', path.join(BENCH_DIR, 'wrk', script));
-  args.push(`http://127.0.0.1:${port}${urlPath}`);
+  args.push(`${tls ? 'https' : 'http'}://127.0.0.1:${port}${urlPath}`);
   if (script && scriptArgs.length) args.push('--', ...scriptArgs);
   const [cmd, full] = pinned(cpu, 'wrk', args);
   return new Promise((resolve, reject) => {

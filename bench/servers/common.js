@@ -3,6 +3,9 @@
 // port), prints `READY <port>` on stdout once bound, and exits cleanly on SIGINT/SIGTERM
 // (clinic relies on that to write its data).
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 export const HELLO = 'Hello, World!';
 export const HOST = '127.0.0.1';
@@ -50,6 +53,21 @@ function cookieValue(header, name) {
     at = end + 1;
   }
   return '-';
+}
+
+/**
+ * A throwaway self-signed certificate for the HTTPS contenders (wrk does not verify it), made
+ * by the `openssl` command: P-256, as a typical modern server certificate.
+ */
+export function tlsCredentials() {
+  const dir = mkdtempSync(join(tmpdir(), 'wafer-bench-tls-'));
+  try {
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
+      '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=localhost'], { stdio: 'ignore' });
+    return { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 export function announce(port) {

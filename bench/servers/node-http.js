@@ -1,8 +1,10 @@
 // node:http contender: the baseline every ratio is taken against. Idiomatic code, nothing tuned
-// beyond keeping idle connections as long as the other contenders do.
+// beyond keeping idle connections as long as the other contenders do. With the argument `tls`:
+// node:https (https.createServer) with a throwaway certificate, the HTTPS baseline.
 import http from 'node:http';
+import https from 'node:https';
 import querystring from 'node:querystring';
-import { BODY_LIMIT, HEADERS_PREFIX, HELLO, HOST, KEEP_ALIVE_MS, PORT, announce, headersAnswer, onStop, pinSelfIfAsked } from './common.js';
+import { BODY_LIMIT, HEADERS_PREFIX, HELLO, HOST, KEEP_ALIVE_MS, PORT, announce, headersAnswer, onStop, pinSelfIfAsked, tlsCredentials } from './common.js';
 
 pinSelfIfAsked();
 
@@ -16,7 +18,7 @@ function readBody(req, done) {
   req.on('end', () => done(size, chunks));
 }
 
-const server = http.createServer((req, res) => {
+const handler = (req, res) => {
   if (req.method === 'GET') {
     res.setHeader('Content-Type', 'text/plain; charset=utf-8');
     if (req.url.startsWith(HEADERS_PREFIX)) {
@@ -58,7 +60,8 @@ const server = http.createServer((req, res) => {
     res.statusCode = 404;
     res.end();
   }
-});
+};
+const server = process.argv[2] === 'tls' ? https.createServer(tlsCredentials(), handler) : http.createServer(handler);
 server.keepAliveTimeout = KEEP_ALIVE_MS;
 server.headersTimeout = KEEP_ALIVE_MS + 1000;
 

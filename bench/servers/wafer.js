@@ -1,17 +1,21 @@
-// wafer contender: `node bench/servers/wafer.js [edge|poll] [wafer|llhttp] [DIST]`, run from the
-// compiled dist/ (`npm run build` first), or from another build's dist folder (a before/after
-// comparison: the `wafer-base` contender, see contenders.js).
+// wafer contender: `node bench/servers/wafer.js [edge|poll] [wafer|llhttp] [tls] [DIST]`, run from
+// the compiled dist/ (`npm run build` first), or from another build's dist folder (a before/after
+// comparison: the `wafer-base` contender, see contenders.js). `tls`: HTTPS with a throwaway
+// certificate.
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { BODY_LIMIT, HEADERS_PREFIX, HELLO, HOST, PORT, announce, headersAnswer, onStop, pinSelfIfAsked } from './common.js';
+import { BODY_LIMIT, HEADERS_PREFIX, HELLO, HOST, PORT, announce, headersAnswer, onStop, pinSelfIfAsked, tlsCredentials } from './common.js';
 
 pinSelfIfAsked();
 
-const dist = process.argv[4] ? path.resolve(process.argv[4]) : new URL('../../dist', import.meta.url).pathname;
+const extra = process.argv.slice(4);
+const distArg = extra.find((a) => a !== 'tls');
+const dist = distArg ? path.resolve(distArg) : new URL('../../dist', import.meta.url).pathname;
 const { listen, query } = await import(pathToFileURL(path.join(dist, 'lib/index.js')).href);
 
 const loop = process.argv[2] ?? 'edge';
 const parser = process.argv[3] ?? 'wafer';
+const tls = extra.includes('tls') ? { tls: tlsCredentials() } : {};
 
 const server = await listen(
   (req, res) => {
@@ -46,7 +50,7 @@ const server = await listen(
       res.end();
     }
   },
-  { port: PORT, host: HOST, loop, parser, maxBodySize: BODY_LIMIT },
+  { port: PORT, host: HOST, loop, parser, maxBodySize: BODY_LIMIT, ...tls },
 );
 
 announce(server.port);

@@ -4,7 +4,7 @@
 // closed the server, 2 for a bad setting or a module without a handler (one line on stderr),
 // 1 for anything else (cannot listen, the app threw while loading).
 import cluster from 'node:cluster';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { listen } from '../index.js';
@@ -79,12 +79,21 @@ async function registerTypeScript(): Promise<void> {
 async function serve(s: CliSettings): Promise<void> {
   const handler = await loadHandler(resolveAppFile(s.file));
   const port = cluster.isWorker ? Number(process.env[CLUSTER_PORT_ENV] ?? s.port) : s.port;
+  let tls: { key: Buffer; cert: Buffer } | undefined;
+  if (s.tlsKey !== undefined && s.tlsCert !== undefined) {
+    try {
+      tls = { key: readFileSync(s.tlsKey), cert: readFileSync(s.tlsCert) };
+    } catch (err) {
+      throw new SettingsError(`cannot read the TLS key or certificate: ${(err as Error).message}`);
+    }
+  }
+  const where = s.socketPath !== undefined ? { path: s.socketPath } : { port, host: s.host };
   let server: WaferServer;
   try {
-    server = await listen(handler, { port, host: s.host, loop: s.loop, maxConns: s.maxConns, parser: s.parser, log: s.accessLog });
+    server = await listen(handler, { ...where, loop: s.loop, maxConns: s.maxConns, parser: s.parser, log: s.accessLog, ...(tls !== undefined ? { tls } : {}) });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-    console.error(`wafer: cannot listen on ${s.host}:${port}: ${code}`);
+    console.error(`wafer: cannot listen on ${s.socketPath ?? `${s.host}:${port}`}: ${code}`);
     process.exit(1);
   }
 

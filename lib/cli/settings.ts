@@ -19,6 +19,11 @@ export interface CliSettings {
   workers: number;
   /** ACCESS_LOG=1: a Common Log Format line per response on stdout (the server's `log` option). */
   accessLog: boolean;
+  /** A Unix socket to listen on instead of host:port (SOCKET_PATH, --socket). */
+  socketPath: string | undefined;
+  /** PEM files: HTTPS when both are set (TLS_KEY/TLS_CERT, --tls-key/--tls-cert). */
+  tlsKey: string | undefined;
+  tlsCert: string | undefined;
 }
 
 /** A setting the user got wrong: the command prints `wafer: <message>` and exits 2. */
@@ -49,6 +54,9 @@ options (each mirrors an environment variable; flags win):
   -w, --workers <n>     WORKERS       processes sharing the port (alias THREADS; 'auto' = one per CPU; default 1)
       --parser <name>   PARSER        wafer | llhttp (default wafer)
                         ACCESS_LOG    1: print a Common Log Format line per response to stdout (default 0)
+      --socket <path>   SOCKET_PATH   listen on this Unix socket instead of HOST:PORT (one process)
+      --tls-key <file>  TLS_KEY       PEM private key: serve HTTPS (with --tls-cert)
+      --tls-cert <file> TLS_CERT      PEM certificate (chain) for --tls-key
   -h, --help                          this text
 `;
 
@@ -60,6 +68,9 @@ const FLAGS: Record<string, keyof Omit<CliSettings, 'file'>> = {
   '--max-conns': 'maxConns',
   '-w': 'workers', '--workers': 'workers',
   '--parser': 'parser',
+  '--socket': 'socketPath',
+  '--tls-key': 'tlsKey',
+  '--tls-cert': 'tlsCert',
 };
 
 export interface ParsedArgs {
@@ -86,6 +97,9 @@ export function parseSettings(argv: readonly string[], env: NodeJS.ProcessEnv): 
   fromEnv('workers', 'WORKERS', 'THREADS');
   fromEnv('parser', 'PARSER');
   const accessLog = env.ACCESS_LOG;
+  fromEnv('socketPath', 'SOCKET_PATH');
+  fromEnv('tlsKey', 'TLS_KEY');
+  fromEnv('tlsCert', 'TLS_CERT');
 
   let file: string | undefined;
   let help = false;
@@ -127,6 +141,18 @@ export function parseSettings(argv: readonly string[], env: NodeJS.ProcessEnv): 
       ? availableParallelism()
       : integer(raw.workers, 1, MAX_WORKERS);
   }
+  if (raw.socketPath) {
+    // The cluster shares one TCP port between workers; each worker would replace the others'
+    // socket file as stale-looking, so a Unix socket is served by one process.
+    if (s.workers > 1) throw new SettingsError(`${raw.socketPath.from} serves one process: run one wafer per socket (WORKERS=1)`);
+    s.socketPath = raw.socketPath.value;
+  }
+  if ((raw.tlsKey === undefined) !== (raw.tlsCert === undefined)) {
+    const given = (raw.tlsKey ?? raw.tlsCert)!;
+    throw new SettingsError(`${given.from} needs ${raw.tlsKey ? 'TLS_CERT (--tls-cert)' : 'TLS_KEY (--tls-key)'} too`);
+  }
+  s.tlsKey = raw.tlsKey?.value;
+  s.tlsCert = raw.tlsCert?.value;
   return { help, settings: s };
 }
 
@@ -139,6 +165,7 @@ function defaults(file: string): CliSettings {
   return {
     file, port: DEFAULT_PORT, host: DEFAULT_HOST, loop: 'edge',
     maxConns: DEFAULT_MAX_CONNS, parser: 'wafer', workers: 1, accessLog: false,
+    socketPath: undefined, tlsKey: undefined, tlsCert: undefined,
   };
 }
 
@@ -165,6 +192,8 @@ export function startupLine(s: CliSettings, port: number, who: string): string {
   const any = s.host === '0.0.0.0' || s.host === '::';
   const host = any ? 'localhost' : s.host.includes(':') ? `[${s.host}]` : s.host;
   const conns = `${s.maxConns} connection${s.maxConns === 1 ? '' : 's'}`;
-  return `wafer: serving ${s.file} on http://${host}:${port} (loop ${s.loop}, parser ${s.parser}, ` +
-    `max ${conns}${s.workers > 1 ? ' per worker' : ''}, ${who}${any ? ', all interfaces' : ''})`;
+  const scheme = s.tlsKey !== undefined ? 'https' : 'http';
+  const where = s.socketPath !== undefined ? `${scheme}+unix:${s.socketPath}` : `${scheme}://${host}:${port}`;
+  return `wafer: serving ${s.file} on ${where} (loop ${s.loop}, parser ${s.parser}, ` +
+    `max ${conns}${s.workers > 1 ? ' per worker' : ''}, ${who}${any && s.socketPath === undefined ? ', all interfaces' : ''})`;
 }

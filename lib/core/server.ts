@@ -10,115 +10,15 @@ import type { LoopStrategy } from '../../loop/types.js';
 import { connectionOf } from '../../loop/owner.js';
 import { Connection, type ServerCore } from './connection.js';
 import { refuse } from './admission.js';
-import { LINGER_TIMEOUT } from './deadlines.js';
-import { RETRY_AFTER } from './dispatch.js';
+import { createListener, staleSocketRemoved } from './listener.js';
 import { ParserPool } from './parser-pool.js';
-import { DEFAULT_LIMITS, isSize, parseDecimal, resolveLimits, type Limits } from './limits.js';
-import type { Handler, LoopKind, ServerOptions, ServerStats, WaferServer } from './types.js';
+import { isSize, resolveLimits, type Limits } from './limits.js';
+import { DEFAULT_OPTIONS, LIMIT_KEYS, checkOptionNames, portOption, timeoutOption } from './options.js';
+import type { Handler, ServerOptions, ServerStats, WaferServer } from './types.js';
+
+export { DEFAULT_OPTIONS, KNOWN_OPTIONS, editDistance } from './options.js';
 import { resolveTrustProxy, type ProxyTrust } from './proxy.js';
 import { AccessLog } from './access-log.js';
-
-/** Server defaults besides the byte limits (those are DEFAULT_LIMITS in lib/core/limits.ts). */
-export const DEFAULT_OPTIONS = {
-  host: '0.0.0.0',
-  loop: 'edge' as LoopKind,
-  maxConns: 10_000,
-  parser: 'wafer' as ParserKind,
-  /** Node's default: a complete head within 60 s of its first byte (or of connecting). */
-  headersTimeout: 60_000,
-  /** Node's default: a complete request (head + body) within 5 min of its first byte. */
-  requestTimeout: 300_000,
-  /** 60 s: at or above common load-balancer idle timeouts, so the balancer closes first. */
-  keepAliveTimeout: 60_000,
-  /** server.close() waits this long for in-flight requests before cutting them. */
-  closeGrace: 10_000,
-  /**
-   * A handler has this long, from its complete request, to send the response's head (then 503).
-   * Go's WriteTimeout and nginx's proxy_read_timeout bound the same wait; 0 turns it off.
-   */
-  handlerTimeout: 120_000,
-  /**
-   * After our FIN, how long a peer may keep sending (lingering close) before a hard close; also
-   * the hard deadline of a refused connection, counted from its accept.
-   */
-  lingerTimeout: LINGER_TIMEOUT,
-  /** Seconds a refused client is told to wait (Retry-After, RFC 9110 §10.2.3). */
-  retryAfter: RETRY_AFTER,
-} as const;
-
-const LIMIT_KEYS = Object.keys(DEFAULT_LIMITS) as (keyof Limits)[];
-
-/**
- * Every ServerOptions key that is not a limit. Typed as a Record so that tsc refuses this
- * list until a new option is added here (and one that is not an option). Limits come from
- * DEFAULT_LIMITS (lib/core/limits.ts) on their own.
- */
-const SERVER_OPTION_KEYS: Record<Exclude<keyof ServerOptions, keyof Limits>, true> = {
-  port: true, host: true, loop: true, maxConns: true, parser: true, lenient: true, streamBody: true,
-  headersTimeout: true, requestTimeout: true, keepAliveTimeout: true, closeGrace: true, handlerTimeout: true,
-  rawSocket: true, onError: true, trustProxy: true, onResponse: true, log: true,
-};
-
-/** The option names listen() accepts; any other key is a TypeError (a typo must not be ignored). */
-export const KNOWN_OPTIONS: readonly string[] = [...Object.keys(SERVER_OPTION_KEYS), ...LIMIT_KEYS];
-const KNOWN_OPTION_SET = new Set(KNOWN_OPTIONS);
-
-/** Levenshtein distance: single-character insertions, deletions and substitutions. */
-export function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) {
-      row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = row;
-  }
-  return prev[b.length]!;
-}
-
-/** Throw for the first key of `options` that is not an option, suggesting the nearest name. */
-function checkOptionNames(options: object): void {
-  for (const key of Object.keys(options)) {
-    if (KNOWN_OPTION_SET.has(key)) continue;
-    let best = '';
-    let bestDistance = Infinity;
-    for (const name of KNOWN_OPTIONS) {
-      // Case differences count once: `maxconns` is as near to `maxConns` as `maxConn`.
-      const d = editDistance(key.toLowerCase(), name.toLowerCase()) + (key.toLowerCase() === name.toLowerCase() ? 1 : 0);
-      if (d < bestDistance) {
-        best = name;
-        bestDistance = d;
-      }
-    }
-    // A suggestion only when it is plausibly a typo: at most a third of the name differs.
-    const hint = bestDistance <= Math.max(2, Math.floor(best.length / 3)) ? ` (did you mean '${best}'?)` : '';
-    throw new TypeError(`unknown option '${key}'${hint}`);
-  }
-}
-
-/**
- * The port: options.port, else $PORT, else 4242. An empty or unset PORT means the default;
- * anything else must be a whole number 0..65535 (as the CLI requires), never silently 4242.
- */
-function portOption(options: ServerOptions): number {
-  const v = options.port;
-  if (v !== undefined) {
-    if (!isSize(v, 65535)) throw new RangeError(`port must be a whole number from 0 to 65535, got ${String(v)}`);
-    return v;
-  }
-  const env = process.env.PORT;
-  if (env === undefined || env === '') return 4242;
-  const port = parseDecimal(env, 65535);
-  if (port < 0) throw new RangeError(`PORT=${env} is not a port: expected a whole number from 0 to 65535 (or PORT unset for 4242)`);
-  return port;
-}
-
-function timeoutOption(options: ServerOptions, name: 'headersTimeout' | 'requestTimeout' | 'keepAliveTimeout' | 'closeGrace' | 'handlerTimeout'): number {
-  const v = options[name];
-  if (v === undefined) return DEFAULT_OPTIONS[name];
-  if (!isSize(v) || v === 0) throw new RangeError(`${name} must be a positive integer (ms), got ${v}`);
-  return v;
-}
 
 function ignore(): void {}
 
@@ -164,6 +64,10 @@ export class Server implements ServerCore, WaferServer {
   private readonly refusing = new Set<Socket>();
   private readonly requestedPort: number;
   private readonly requestedHost: string;
+  /** The Unix socket path (`path` option), or undefined on TCP. */
+  readonly path: string | undefined;
+  /** TLS: TCP sockets accepted whose handshake has not completed; close() destroys them. */
+  private readonly handshaking: Set<Socket> | null;
   private readonly net: net.Server;
   private readonly conns = new Set<Connection>();
   private sweepTimer: NodeJS.Timeout | null = null;
@@ -209,8 +113,17 @@ export class Server implements ServerCore, WaferServer {
     this.keepAliveTimeout = timeoutOption(options, 'keepAliveTimeout');
     this.closeGrace = timeoutOption(options, 'closeGrace');
     this.handlerTimeout = options.handlerTimeout === 0 ? 0 : timeoutOption(options, 'handlerTimeout');
-    this.requestedPort = portOption(options);
-    this.requestedHost = options.host ?? DEFAULT_OPTIONS.host;
+    if (options.path !== undefined) {
+      if (typeof options.path !== 'string' || options.path === '') throw new TypeError(`path must be a non-empty string (a Unix socket's file name), got ${String(options.path)}`);
+      if (options.port !== undefined || options.host !== undefined) throw new TypeError('path (a Unix socket) and port/host (TCP) exclude each other: give one or the other');
+      this.path = options.path;
+      this.requestedPort = 0;
+      this.requestedHost = '';
+    } else {
+      this.path = undefined;
+      this.requestedPort = portOption(options);
+      this.requestedHost = options.host ?? DEFAULT_OPTIONS.host;
+    }
     this.errorHook = options.onError ?? ((err: unknown) => console.error('wafer: handler failed:', err));
     this.trustProxy = resolveTrustProxy(options.trustProxy);
     const onResponse = options.onResponse;
@@ -222,9 +135,11 @@ export class Server implements ServerCore, WaferServer {
       connections: 0, accepted: 0, refused: 0, refusing: 0, requests: 0, parseErrors: 0, timeouts: 0, handlerErrors: 0,
       handlerTimeouts: 0, bodyBytes: 0, bodyBudgetRejected: 0,
     };
-    this.net = net.createServer(
-      // The socket's own high-water mark is ours, so write() → false and 'drain' agree with it.
-      { allowHalfOpen: true, noDelay: true, highWaterMark: this.limits.highWaterMark }, (socket) => this.accept(socket));
+    // The socket's own high-water mark is ours, so write() → false and 'drain' agree with it.
+    const netOptions = { allowHalfOpen: true, noDelay: true, highWaterMark: this.limits.highWaterMark };
+    const listener = createListener(netOptions, options.tls, this.headersTimeout, (socket) => this.accept(socket));
+    this.net = listener.net;
+    this.handshaking = listener.handshaking;
   }
 
   get port(): number {
@@ -237,12 +152,23 @@ export class Server implements ServerCore, WaferServer {
   }
 
   /** Bind; resolves once listening, rejects with a readable error (EADDRINUSE, EACCES …). */
-  start(): Promise<this> {
+  async start(): Promise<this> {
+    if (this.path === undefined) return this.bind();
+    try {
+      return await this.bind();
+    } catch (err) {
+      // A socket file left by a server that died is replaced (listener.ts).
+      if (!(await staleSocketRemoved(this.path, err as NodeJS.ErrnoException))) throw err;
+      return this.bind();
+    }
+  }
+
+  private bind(): Promise<this> {
     return new Promise((resolve, reject) => {
       const onError = (err: NodeJS.ErrnoException): void => {
         this.net.removeListener('listening', onListening);
-        const where = `${this.requestedHost}:${this.requestedPort}`;
-        const why = err.code === 'EADDRINUSE' ? 'the address is already in use'
+        const where = this.path ?? `${this.requestedHost}:${this.requestedPort}`;
+        const why = err.code === 'EADDRINUSE' ? (this.path !== undefined ? 'another server is listening on this socket' : 'the address is already in use')
           : err.code === 'EACCES' ? 'permission denied' : err.message;
         const e = new Error(`wafer: cannot listen on ${where}: ${why}`) as NodeJS.ErrnoException;
         e.code = err.code;
@@ -257,7 +183,8 @@ export class Server implements ServerCore, WaferServer {
       };
       this.net.once('error', onError);
       this.net.once('listening', onListening);
-      this.net.listen({ port: this.requestedPort, host: this.requestedHost });
+      if (this.path !== undefined) this.net.listen({ path: this.path });
+      else this.net.listen({ port: this.requestedPort, host: this.requestedHost });
     });
   }
 
@@ -281,7 +208,9 @@ export class Server implements ServerCore, WaferServer {
     // Shared listeners, no closure per connection.
     socket.on('error', ignore); // resets and EPIPE end in 'close'; nothing else to do
     socket.on('close', onSocketClose);
-    this.loop.attach(conn, this.rawSocket);
+    // A TLSSocket's handle is a TLS wrap, not the TCP handle: its bytes must go through node's
+    // TLS layer, so it stays on the stream API.
+    this.loop.attach(conn, this.rawSocket && this.handshaking === null);
     // A loop on the raw handle reports EOF and write completion itself (loop/raw-socket.ts).
     if (conn.handle === null) {
       socket.on('end', onSocketEnd);
@@ -341,6 +270,7 @@ export class Server implements ServerCore, WaferServer {
     });
     this.net.close();
     for (const socket of this.refusing) socket.destroy();
+    if (this.handshaking !== null) for (const socket of this.handshaking) socket.destroy();
     for (const conn of this.conns) conn.shutdown();
     if (this.conns.size === 0) this.finishClose();
     else {

@@ -1,6 +1,7 @@
 // The public shapes a handler sees. The engine (lib/core/server.ts, lib/core/connection.ts,
 // lib/core/request.ts, lib/core/response.ts) implements them; app helpers (router, static files,
 // body parsers) are written against these interfaces only.
+import type { TlsOptions } from 'node:tls';
 import type { Limits } from './limits.js';
 import type { ParserKind } from '../../parser/types.js';
 import type { LoopKind } from '../../loop/types.js';
@@ -150,6 +151,18 @@ export interface ServerOptions extends Partial<Limits> {
   onResponse?: (req: WaferRequest, res: WaferResponse, info: ResponseInfo) => void;
   /** Print one Common Log Format line per finished response to stdout. Default false. */
   log?: boolean;
+  /**
+   * Serve HTTPS: options for node:tls's `tls.createServer` (`key` and `cert`, or `pfx`, at
+   * least), passed through as given. ALPN offers `http/1.1` only. `handshakeTimeout` defaults
+   * to `headersTimeout`. TLS connections run on the stream API (no raw-handle path).
+   */
+  tls?: TlsOptions;
+  /**
+   * Listen on this Unix domain socket instead of a TCP port (`port` and `host` must then be
+   * unset). A stale socket file (nothing accepts on it) is replaced; a live one is an error
+   * (EADDRINUSE). The file is removed by close().
+   */
+  path?: string;
 }
 
 export interface ServerStats {
@@ -181,8 +194,12 @@ export interface ServerStats {
 }
 
 export interface WaferServer {
+  /** The bound TCP port; 0 on a Unix socket (`path`). */
   readonly port: number;
+  /** The bound address as given in `host`; '' on a Unix socket. */
   readonly host: string;
+  /** The Unix socket's path when listening on one (`path` option), else undefined. */
+  readonly path: string | undefined;
   stats(): ServerStats;
   close(): Promise<void>;
 }

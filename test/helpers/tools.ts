@@ -41,3 +41,5 @@ export const NGINX = tool('nginx', 'apt-get install nginx-light', ['/usr/sbin/ng
 export const CURL = tool('curl', 'apt-get install curl', ['/usr/bin/curl']);
 /** util-linux; sets a child's descriptor limit. */
 export const PRLIMIT = tool('prlimit', 'apt-get install util-linux');
+/** Generates the throwaway certificates of the TLS tests. */
+export const OPENSSL = tool('openssl', 'apt-get install openssl', ['/usr/bin/openssl']);

@@ -79,7 +79,7 @@ export interface WaferProcess {
 /** `detached`: its own process group, so a test can signal the group as a terminal's Ctrl-C does. */
 export function runWafer(args: string[], env: Record<string, string> = {}, cwd: string = ROOT, detached = false): WaferProcess {
   const cleanEnv: NodeJS.ProcessEnv = { ...process.env };
-  for (const k of ['PORT', 'HOST', 'LOOP', 'MAX_CON_CONS', 'WORKERS', 'THREADS', 'PARSER', 'ACCESS_LOG']) delete cleanEnv[k];
+  for (const k of ['PORT', 'HOST', 'LOOP', 'MAX_CON_CONS', 'WORKERS', 'THREADS', 'PARSER', 'ACCESS_LOG', 'SOCKET_PATH', 'TLS_KEY', 'TLS_CERT']) delete cleanEnv[k];
   const child = spawn(process.execPath, [CLI, ...args], {
     cwd, env: { ...cleanEnv, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached,
   });
