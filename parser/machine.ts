@@ -10,6 +10,7 @@
 // Callbacks may return 'pause' (or HPE_PAUSED): execute() then stops with HPE_PAUSED at
 // `errorPos`; resume() and execute the rest of the buffer from there. Any other non-zero
 // return is a callback error, as in llhttp.
+import { REPEAT_MAX, RepeatedHead } from './head-memo.js';
 import { addDigit } from './limits.js';
 import { HPE, type HpeCode } from './errors.js';
 import {
@@ -148,13 +149,10 @@ function scan(t: Uint8Array, buf: Buffer, p: number, end: number): number {
   return p;
 }
 
-/** The longest head remembered for onRepeatHead (a `GET /` from curl or wrk is 40–80 bytes). */
-export const REPEAT_MAX = 128;
-
 /**
  * buf[p, p + n) equals kept[at, at + n). parser/wafer.ts's sameBytes is the same loop for its
- * short-head strings; kept apart on purpose: one shared function measured 0.79x on 16 identical
- * pipelined GETs (parser A/B, both orders, 2026-11-26).
+ * short-head strings, kept apart on purpose: one function shared by both call sites measured
+ * slower on pipelined identical GETs (docs/performance.md).
  */
 function sameHead(buf: Buffer, p: number, kept: Buffer, at: number, n: number): boolean {
   for (let k = 0; k < n; k++) if (buf[p + k] !== kept[at + k]) return false;
@@ -292,30 +290,24 @@ export class RequestMachine {
   private proto = 0;
   /** A length past 2^53 - 1 being read (only to place the overflow error as llhttp does). */
   private big: bigint | null = null;
-  // The last head read whole by the fast paths (onRepeatHead): its bytes, and what reading it
-  // left in the machine. rLen 0: none (cleared when any other head starts, or its
-  // onHeadersComplete() did not take it). While execute() runs, the head is compared where it
-  // lies in the buffer (rFrom); only the one remembered last is copied out, as execute() returns.
-  private rLen = 0;
-  private rFrom = -1;
-  /** Heads that differed from the one remembered, lately (1, 3, 7 … 63), and heads to let pass before remembering one again. */
-  private rMiss = 0;
-  private rWait = 0;
-  private readonly rBytes = Buffer.alloc(REPEAT_MAX);
-  private rMethod = 0;
-  private rMinor = 0;
-  private rFlags = 0;
-  private rHeaderState = H_GENERAL;
+  /**
+   * The last head read whole by the fast paths, for onRepeatHead (parser/head-memo.ts). While
+   * execute() runs, the head is compared where it lies in the buffer; only the one remembered
+   * last is copied out, as execute() returns. Cleared when any other head starts, or its
+   * onHeadersComplete() did not take it.
+   */
+  readonly repeated: RepeatedHead;
 
   /** The head being completed is the one remembered for onRepeatHead (its first or a repeat). */
   get repeatable(): boolean {
-    return this.rLen !== 0;
+    return this.repeated.length !== 0;
   }
 
-  constructor(callbacks: MachineCallbacks, lenient = 0, rules = 0) {
+  constructor(callbacks: MachineCallbacks, lenient = 0, rules = 0, repeated: RepeatedHead = new RepeatedHead(true)) {
     this.cb = callbacks;
     this.lenient = lenient;
     this.rules = rules;
+    this.repeated = repeated;
   }
 
   /** llhttp_reset(): a fresh stream, same callbacks and lenient flags. */
@@ -327,10 +319,7 @@ export class RequestMachine {
     this.tNode = 0; this.tIdx = 0; this.proto = 0; this.big = null;
     // The remembered head stays (it depends only on bytes read from START, where this leaves
     // the machine), unless it still lies in a buffer being executed.
-    if (this.rFrom >= 0) {
-      this.rLen = 0;
-      this.rFrom = -1;
-    }
+    if (this.repeated.from >= 0) this.repeated.clear();
   }
 
   /** llhttp_resume(): continue after HPE_PAUSED (execute the rest from errorPos). */
@@ -560,12 +549,13 @@ export class RequestMachine {
 
   /** Remember the head buf[p0, p) the fast paths just read whole, and the state it left. */
   private remember(p0: number, p: number): void {
-    this.rFrom = p0;
-    this.rLen = p - p0;
-    this.rMethod = this.method;
-    this.rMinor = this.httpMinor;
-    this.rFlags = this.flags;
-    this.rHeaderState = this.headerState;
+    const repeated = this.repeated;
+    repeated.from = p0;
+    repeated.length = p - p0;
+    repeated.method = this.method;
+    repeated.minor = this.httpMinor;
+    repeated.flags = this.flags;
+    repeated.headerState = this.headerState;
   }
 
   /**
@@ -573,18 +563,16 @@ export class RequestMachine {
    * `reason`, `errorPos`). After HPE_PAUSED, resume() and execute(buf, errorPos, end).
    */
   execute(buf: Buffer, start = 0, end = buf.length): number {
-    if (this.rFrom >= 0) {
-      // A callback threw out of the last run, and the head it remembered lay in that buffer.
-      this.rFrom = -1;
-      this.rLen = 0;
-    }
+    const repeated = this.repeated;
+    // A callback threw out of the last run, and the head it remembered lay in that buffer.
+    if (repeated.from >= 0) repeated.clear();
     const code = this.run(buf, start, end);
-    const from = this.rFrom;
+    const from = repeated.from;
     if (from >= 0) {
       // The remembered head must not outlive the buffer it lies in: copy it out.
-      this.rFrom = -1;
-      const kept = this.rBytes;
-      const n = this.rLen;
+      repeated.from = -1;
+      const kept = repeated.bytes;
+      const n = repeated.length;
       for (let k = 0; k < n; k++) kept[k] = buf[from + k];
     }
     return code;
@@ -638,32 +626,33 @@ export class RequestMachine {
           this.spanStart = p;
           this.tNode = 0;
           this.tIdx = 0;
-          repeat: if (this.rLen !== 0) {
-            const rLen = this.rLen;
+          repeat: if (this.repeated.length !== 0) {
+            const repeated = this.repeated;
+            const headLength = repeated.length;
             // The same head as the last one read whole: take the steps it took, at once.
             // (Any other head, whichever way it is read, forgets it.)
-            this.rLen = 0;
-            const from = this.rFrom;
-            if (lineFast && p + rLen <= end && this.flags === 0) {
-              if (from < 0 ? !sameHead(buf, p, this.rBytes, 0, rLen) : !sameHead(buf, p, buf, from, rLen)) {
+            repeated.length = 0;
+            const from = repeated.from;
+            if (lineFast && p + headLength <= end && this.flags === 0) {
+              if (from < 0 ? !sameHead(buf, p, repeated.bytes, 0, headLength) : !sameHead(buf, p, buf, from, headLength)) {
                 // Another head: while heads keep changing, remember one less and less often
                 // (up to one in 64), so traffic that never repeats pays almost nothing.
-                const miss = this.rMiss;
-                this.rMiss = this.rWait = miss >= 32 ? 63 : miss * 2 + 1;
+                const misses = repeated.misses;
+                repeated.misses = repeated.wait = misses >= 32 ? 63 : misses * 2 + 1;
                 break repeat;
               }
-              this.rMiss = 0;
+              repeated.misses = 0;
               this.spanKind = SPAN_NONE;
-              this.pos = p + rLen;
+              this.pos = p + headLength;
               r = cb.onRepeatHead!();
               if (isOk(r)) {
-                this.rLen = rLen;
-                this.method = this.rMethod;
+                repeated.length = headLength;
+                this.method = repeated.method;
                 this.httpMajor = 1;
-                this.httpMinor = this.rMinor;
-                this.flags = this.rFlags;
-                this.headerState = this.rHeaderState;
-                p += rLen;
+                this.httpMinor = repeated.minor;
+                this.flags = repeated.flags;
+                this.headerState = repeated.headerState;
+                p += headLength;
                 s = S.HEADERS_COMPLETE;
                 continue;
               }
@@ -711,9 +700,9 @@ export class RequestMachine {
                     if (p + 1 < end && buf[p] === 13 && buf[p + 1] === 10) {
                       p += 2;
                       s = S.HEADERS_COMPLETE;
-                      if (clean && p - p0 <= REPEAT_MAX && cb.onRepeatHead !== undefined) {
-                        if (this.rWait === 0) this.remember(p0, p);
-                        else this.rWait--;
+                      if (clean && p - p0 <= REPEAT_MAX && cb.onRepeatHead !== undefined && this.repeated.enabled) {
+                        if (this.repeated.wait === 0) this.remember(p0, p);
+                        else this.repeated.wait--;
                       }
                     }
                   }
@@ -1638,7 +1627,7 @@ export class RequestMachine {
             this.upgrade = 1;
             this.flags |= F.SKIPBODY;
           } else if (!isOk(r)) {
-            this.rLen = 0;
+            this.repeated.length = 0;
             if (isPause(r)) return this.pause(E.PAUSED, 'Paused by on_headers_complete', p, S.HEADERS_DONE);
             return this.fail(E.CB_HEADERS_COMPLETE, 'User callback error', p);
           }

@@ -12,6 +12,7 @@ import { rawWrite, type RawHandle, type RawOwner } from '../../loop/raw-socket.j
 import { Request, RequestBodyError, type BodySource } from './request.js';
 import { Response, type ResponseSink } from './response.js';
 import { headRuleStatus, sameName, validateHead } from './validate.js';
+import type { ServerCaches } from './caches.js';
 import type { ParserPool } from './parser-pool.js';
 import type { Limits } from './limits.js';
 import type { Handler, ServerStats } from './types.js';
@@ -72,6 +73,7 @@ export interface ServerCore {
   readonly handler: Handler;
   readonly limits: Limits;
   readonly parsers: ParserPool;
+  readonly caches: ServerCaches;
   readonly streamBody: boolean;
   readonly loop: LoopStrategy;
   readonly counters: ServerStats;
@@ -313,7 +315,7 @@ export class Connection implements RequestSink, ResponseSink, BodySource, RawOwn
     // HTTP/1.x only (505), Host, target form, CL/TE framing (400 when chunked is not final,
     // RFC 9112 §6.3; 501 for a coding we cannot decode, §6.1): the rules a parser leaves to the
     // server (lib/core/validate.ts).
-    const broken = validateHead(head);
+    const broken = validateHead(head, core.caches);
     if (broken !== null) return this.fail(headRuleStatus(broken));
     if (!core.streamBody && head.contentLength > core.limits.maxBodySize) return this.fail(413);
     // A declared body that cannot fit in the budget now is refused before any of it is sent
@@ -776,6 +778,11 @@ export class Connection implements RequestSink, ResponseSink, BodySource, RawOwn
 
   remoteAddress(): string | undefined {
     return this.socket.remoteAddress; // (net keeps it once read)
+  }
+
+  /** The server's memos (lib/core/caches.ts), for this connection's requests and responses. */
+  get caches(): ServerCaches {
+    return this.core.caches;
   }
 
   // ---------------------------------------------------------------- errors, timeouts, close

@@ -3,15 +3,11 @@
 // through push()/finish() and is read with `for await (const chunk of req)`.
 import { Buffer } from 'node:buffer';
 import type { RequestHead } from '../../parser/types.js';
+import type { ServerCaches } from './caches.js';
 import type { WaferRequest } from './types.js';
 import { sameName } from './validate.js';
 
 const EMPTY = Buffer.alloc(0);
-
-// The last target split by `path` (handlers route on it for every request, and clients repeat
-// their targets): the same target gives the same path without searching it again.
-let lastUrl = '/';
-let lastPath = '/';
 
 /**
  * Why a streamed body stopped before its end (what reading `req` rejects with). Not an
@@ -38,6 +34,8 @@ export class RequestBodyError extends Error {
 export interface BodySource {
   resumeBody(): void;
   remoteAddress(): string | undefined;
+  /** The server's memos. */
+  readonly caches: ServerCaches;
 }
 
 export class Request implements WaferRequest {
@@ -88,11 +86,12 @@ export class Request implements WaferRequest {
 
   get path(): string {
     const url = this.url;
-    if (url === lastUrl) return lastPath;
+    // Handlers route on `path` for every request, and clients repeat their targets.
+    const memo = this.source.caches.path;
+    if (url === memo.url) return memo.path;
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);
-    lastUrl = url;
-    lastPath = path;
+    memo.remember(url, path);
     return path;
   }
 

@@ -4,6 +4,7 @@
 // leave strictly in request order). No socket logic lives here.
 import { Buffer } from 'node:buffer';
 import { dateLine } from './date.js';
+import type { FieldNameMemo, PassedString, ServerCaches } from './caches.js';
 import { codedError } from './http-error.js';
 import { bodyless, checkStatusCode, statusLine, statusText } from './status.js';
 import type { WaferRequest, WaferResponse } from './types.js';
@@ -25,6 +26,8 @@ export interface ResponseSink {
   drainOut(res: Response): Promise<void>;
   /** The connection is gone. */
   readonly closed: boolean;
+  /** The server's memos. */
+  readonly caches: ServerCaches;
 }
 
 // RFC 9110 §5.1 field-name = token (§5.6.2).
@@ -43,34 +46,23 @@ const TYPES: Readonly<Record<string, string>> = {
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
-// Header names a handler uses are few and repeat on every request: each is checked against
-// the token grammar once and its lower-case form remembered (up to a bound, so hostile names
-// cannot grow the cache without limit).
-const KEYS = new Map<string, string>();
-const MAX_KEYS = 512;
-
-let lastName = '';
-let lastKey = '';
-
-function fieldKey(name: string): string {
-  if (name === lastName) return lastKey;
-  const known = KEYS.get(name);
+/** A field name's lower-case form, once it is known to be a token. Header names a handler uses are few and repeat on every response. */
+function fieldKey(memo: FieldNameMemo, name: string): string {
+  if (name === memo.lastName) return memo.lastKey;
+  const known = memo.lower.get(name);
   if (known !== undefined) {
-    lastName = name;
-    lastKey = known;
+    memo.rememberLast(name, known);
     return known;
   }
   if (typeof name !== 'string' || !TOKEN.test(name)) {
     throw codedError(TypeError, 'ERR_INVALID_HTTP_TOKEN', `Header name must be a valid HTTP token ["${String(name)}"]`);
   }
   const key = name.toLowerCase();
-  if (KEYS.size < MAX_KEYS) KEYS.set(name, key);
+  memo.remember(name, key);
   return key;
 }
 
 const VALUE_BAD = 0, VALUE_ASCII = 1, VALUE_WIDE = 2;
-// The last value checked: handlers set the same constant strings on every request.
-let lastAsciiValue = '';
 
 /**
  * VALUE_BAD for a character a field value (RFC 9110 §5.5: HTAB, SP, VCHAR, obs-text) or a
@@ -79,8 +71,8 @@ let lastAsciiValue = '';
  * for it) — what node:http refuses as ERR_INVALID_CHAR. VALUE_WIDE when some character is
  * obs-text (0x80..0xFF), else VALUE_ASCII.
  */
-function checkFieldValue(value: string): number {
-  if (value === lastAsciiValue) return VALUE_ASCII;
+function checkFieldValue(memo: PassedString, value: string): number {
+  if (value === memo.passed) return VALUE_ASCII;
   let wide = false;
   for (let i = 0; i < value.length; i++) {
     const c = value.charCodeAt(i);
@@ -88,7 +80,7 @@ function checkFieldValue(value: string): number {
     if (c > 0x7f) wide = true;
   }
   if (wide) return VALUE_WIDE;
-  lastAsciiValue = value;
+  memo.remember(value);
   return VALUE_ASCII;
 }
 
@@ -96,28 +88,8 @@ function indexOfKey(fields: HeaderValue[], key: string): number {
   for (let i = 0; i < fields.length; i += 3) if (fields[i] === key) return i;
   return -1;
 }
-// A one-entry memo of the last head rendered: a server answers most requests with the same
-// status, the same header strings and the same Date second, so the head (and head + text body)
-// is rendered once and reused — no string building or flattening per response. Inputs are
-// compared by value (=== on the strings); array values are never memoized.
+// The rendered-head memo's inputs and outputs (lib/core/caches.ts RenderedHeadMemo).
 const FLAG_HEAD = 1, FLAG_HTTP10 = 2, FLAG_KEEPALIVE = 4, FLAG_NOBODY = 8, FLAG_CHUNKED = 16;
-const memo = {
-  code: 0,
-  length: -2,
-  date: '',
-  /** isHead/http10/keepAlive on the way in. */
-  input: 0,
-  fields: null as HeaderValue[] | null,
-  head: '',
-  /** noBody/chunked/keepAlive as rendering left them. */
-  output: 0,
-  body: '',
-  /** The body's length in bytes. */
-  bodyLength: 0,
-  whole: '',
-  /** `whole` has been flattened. */
-  flat: true,
-};
 
 /**
  * The same text as one flat string. A string built with + is a tree of its pieces, which
@@ -247,7 +219,7 @@ export class Response implements WaferResponse {
     if (typeof value !== 'string') {
       throw codedError(TypeError, 'ERR_INVALID_ARG_TYPE', `The "statusMessage" property must be of type string. Received ${received(value)}`);
     }
-    const kind = checkFieldValue(value);
+    const kind = checkFieldValue(this.sink.caches.asciiValue, value);
     if (kind === VALUE_BAD) throw codedError(TypeError, 'ERR_INVALID_CHAR', 'Invalid character in statusMessage');
     if (kind === VALUE_WIDE) this.asciiHead = false;
     this._statusMessage = value;
@@ -255,7 +227,7 @@ export class Response implements WaferResponse {
 
   setHeader(name: string, value: HeaderValue): this {
     if (this.headersSent) throw headersSentError();
-    const key = fieldKey(name);
+    const key = fieldKey(this.sink.caches.fieldNames, name);
     if (typeof value === 'string') this.checkValue(name, value);
     else if (typeof value !== 'number') value = this.checkList(name, value);
     // The framing fields are read once here, so that what the body adds up to can be checked
@@ -280,7 +252,7 @@ export class Response implements WaferResponse {
   }
 
   private checkValue(name: string, value: string): void {
-    const kind = checkFieldValue(value);
+    const kind = checkFieldValue(this.sink.caches.asciiValue, value);
     if (kind === VALUE_BAD) throw codedError(TypeError, 'ERR_INVALID_CHAR', `Invalid character in header content ["${name}"]`);
     if (kind === VALUE_WIDE) this.asciiHead = false;
   }
@@ -429,6 +401,7 @@ export class Response implements WaferResponse {
     if (this.writableEnded) return;
     if (body !== undefined && typeof body !== 'string') body = body === null ? undefined : bodyBuffer(body);
     if (!this.headersSent) {
+      const memo = this.sink.caches.renderedHead;
       const length = body === undefined ? 0 : typeof body === 'string' ? (body === memo.body ? memo.bodyLength : Buffer.byteLength(body)) : body.length;
       if (this.declaredLength >= 0) this.countBody(length, true);
       const head = this.renderHead(length);
@@ -459,7 +432,7 @@ export class Response implements WaferResponse {
         }
         else {
           whole = head + body;
-          if (head === memo.head && body.length <= 4096) {
+          if (head === memo.head && body.length <= 4096 && memo.enabled) {
             memo.body = body;
             memo.bodyLength = length;
             memo.whole = whole;
@@ -524,6 +497,7 @@ export class Response implements WaferResponse {
     const code = this.statusCode;
     const input = (this.isHead ? FLAG_HEAD : 0) | (this.http10 ? FLAG_HTTP10 : 0) | (this.keepAlive ? FLAG_KEEPALIVE : 0);
     const date = dateLine();
+    const memo = this.sink.caches.renderedHead;
     if (this._statusMessage === '' && code === memo.code && length === memo.length && input === memo.input &&
       date === memo.date && sameFields(this.fields, memo.fields)) {
       const out = memo.output;
@@ -538,7 +512,7 @@ export class Response implements WaferResponse {
     checkStatusCode(code);
     const head = this.render(code, length, date);
     this.headersSent = true;
-    if (this._statusMessage === '' && memoizable(this.fields)) {
+    if (this._statusMessage === '' && memo.enabled && memoizable(this.fields)) {
       memo.code = code;
       memo.length = length;
       memo.input = input;

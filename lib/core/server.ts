@@ -10,6 +10,7 @@ import type { LoopStrategy } from '../../loop/types.js';
 import { connectionOf } from '../../loop/owner.js';
 import { Connection, Phase, RETRY_AFTER, type ServerCore } from './connection.js';
 import { ParserPool } from './parser-pool.js';
+import { cacheOn, checkCacheSwitch, ServerCaches } from './caches.js';
 import { dateLine } from './date.js';
 import { DEFAULT_LIMITS, isSize, parseDecimal, resolveLimits, type Limits } from './limits.js';
 import type { Handler, LoopKind, ServerOptions, ServerStats, WaferServer } from './types.js';
@@ -52,7 +53,7 @@ const LIMIT_KEYS = Object.keys(DEFAULT_LIMITS) as (keyof Limits)[];
 const SERVER_OPTION_KEYS: Record<Exclude<keyof ServerOptions, keyof Limits>, true> = {
   port: true, host: true, loop: true, maxConns: true, parser: true, lenient: true, streamBody: true,
   headersTimeout: true, requestTimeout: true, keepAliveTimeout: true, closeGrace: true, handlerTimeout: true,
-  rawSocket: true, onError: true,
+  rawSocket: true, onError: true, caches: true,
 };
 
 /** The option names listen() accepts; any other key is a TypeError (a typo must not be ignored). */
@@ -140,6 +141,8 @@ export class Server implements ServerCore, WaferServer {
   readonly parserKind: ParserKind;
   readonly parserOptions: ParserOptions;
   readonly parsers: ParserPool;
+  /** This server's memos (lib/core/caches.ts): its connections, requests and responses share them, no other server does. */
+  readonly caches: ServerCaches;
   readonly streamBody: boolean;
   readonly loop: LoopStrategy;
   readonly rawSocket: boolean;
@@ -183,6 +186,7 @@ export class Server implements ServerCore, WaferServer {
     this.loop = kind === 'edge' ? edge : poll;
     this.parserKind = options.parser ?? DEFAULT_OPTIONS.parser;
     if (this.parserKind !== 'wafer' && this.parserKind !== 'llhttp') throw new TypeError(`unknown parser: ${String(this.parserKind)} (expected 'wafer' or 'llhttp')`);
+    checkCacheSwitch(options.caches);
     this.parserOptions = {
       // RFC 9112 §7.1.1 allows BWS before a chunk extension's `;` (`5 ;ext`); llhttp refuses it
       // unless this flag is set. Everything else stays strict (parser/RULES.md).
@@ -195,7 +199,9 @@ export class Server implements ServerCore, WaferServer {
       maxHeaderCount: this.limits.maxHeaderCount,
       maxUrlLength: this.limits.maxUrlLength,
       maxChunkExtensionSize: this.limits.maxChunkExtensionSize,
+      caches: { repeatHead: cacheOn(options.caches, 'repeatHead'), shortStrings: cacheOn(options.caches, 'shortStrings') },
     };
+    this.caches = new ServerCaches(options.caches);
     this.parsers = new ParserPool(this.parserKind, this.parserOptions);
     this.streamBody = options.streamBody === true;
     this.rawSocket = options.rawSocket !== false;
