@@ -7,9 +7,13 @@
 //                     Accept, Accept-Language, Accept-Encoding, Cookie and a request id vary
 //                     per request), a different path and query each time (default)
 //   TRAFFIC=identical 16 × `GET / HTTP/1.1` + Host, as bench/wrk/pipeline.lua sends
+//   TRAFFIC=browser   one ~450-byte browser head, the same every time (past the parser's
+//                     128-byte repeated-head memo, so the other memos show)
 //   OFF=all           which caches B turns off: `all` (default) or a comma list of names
 //                     (lib/core/types.ts CacheName: repeatHead, shortStrings, host, originForm,
 //                     path, fieldNames, asciiValue, renderedHead)
+//   BASE=             caches off in both A and B (a comma list), to measure one memo with
+//                     another out of the way (e.g. BASE=repeatHead OFF=shortStrings)
 //   DIST=dist ROUNDS=60 ARR=32
 //
 //   TRAFFIC=varied OFF=host taskset -c 1 node bench/inproc-varied.js
@@ -24,12 +28,15 @@ const ROUNDS = Number(process.env.ROUNDS ?? 60);
 const ARR = Number(process.env.ARR ?? 32);
 const TRAFFIC = process.env.TRAFFIC ?? 'varied';
 const OFF = process.env.OFF ?? 'all';
-if (TRAFFIC !== 'varied' && TRAFFIC !== 'identical') throw new Error(`TRAFFIC: varied or identical, not ${TRAFFIC}`);
-const offOption = OFF === 'all' ? false : Object.fromEntries(OFF.split(',').map((name) => [name, false]));
+const BASE = process.env.BASE ?? '';
+if (!['varied', 'identical', 'browser'].includes(TRAFFIC)) throw new Error(`TRAFFIC: varied, identical or browser, not ${TRAFFIC}`);
+const names = (list) => (list === '' ? [] : list.split(',')).map((name) => [name, false]);
+const onOption = Object.fromEntries(names(BASE));
+const offOption = OFF === 'all' ? false : Object.fromEntries([...names(BASE), ...names(OFF)]);
 
 const { listen } = await import(path.join(DIST, 'lib/index.js'));
 const setups = [];
-for (const caches of [true, offOption]) {
+for (const caches of [onOption, offOption]) {
   let conn = null;
   const server = await listen((req, res) => {
     conn ??= res.sink; // the Connection (the response's sink)
@@ -74,6 +81,8 @@ if (TRAFFIC === 'varied') {
     for (let i = 0; i < 16; i++) text += browserHead(a * 16 + i);
     arrivals.push(Buffer.from(text, 'latin1'));
   }
+} else if (TRAFFIC === 'browser') {
+  arrivals.push(Buffer.from(browserHead(1).repeat(16), 'latin1'));
 } else {
   let text = '';
   for (let i = 0; i < 16; i++) text += `GET / HTTP/1.1\r\nHost: 127.0.0.1:${ports[0]}\r\n\r\n`;
@@ -117,7 +126,7 @@ for (let k = 0; k < ROUNDS; k++) {
   rates[1].push(r[1]);
 }
 const us = (rate) => (1e6 / rate).toFixed(2);
-console.log(`${TRAFFIC} traffic (${Math.round(headBytes)}-byte heads), caches off in B: ${OFF}`);
+console.log(`${TRAFFIC} traffic (${Math.round(headBytes)}-byte heads), caches off in B: ${OFF}${BASE === '' ? '' : `, in both: ${BASE}`}`);
 console.log(`A caches on:  ${Math.round(median(rates[0])).toLocaleString('en-US')} req/s (${us(median(rates[0]))} µs/request)`);
 console.log(`B caches off: ${Math.round(median(rates[1])).toLocaleString('en-US')} req/s (${us(median(rates[1]))} µs/request)`);
 console.log(`B/A median of ${ROUNDS} pairs: ${median(ratios).toFixed(3)}`);
