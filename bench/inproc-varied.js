@@ -11,9 +11,10 @@
 //                     128-byte repeated-head memo, so the other memos show)
 //   OFF=all           which caches B turns off: `all` (default) or a comma list of names
 //                     (lib/core/types.ts CacheName: repeatHead, shortStrings, host, originForm,
-//                     path, fieldNames, asciiValue, renderedHead)
+//                     fieldNames, asciiValue, renderedHead)
 //   BASE=             caches off in both A and B (a comma list), to measure one memo with
 //                     another out of the way (e.g. BASE=repeatHead OFF=shortStrings)
+//   SWAP=1            start B's server first (to tell a memo's effect from an order bias)
 //   DIST=dist ROUNDS=60 ARR=32
 //
 //   TRAFFIC=varied OFF=host taskset -c 1 node bench/inproc-varied.js
@@ -36,7 +37,8 @@ const offOption = OFF === 'all' ? false : Object.fromEntries([...names(BASE), ..
 
 const { listen } = await import(path.join(DIST, 'lib/index.js'));
 const setups = [];
-for (const caches of [onOption, offOption]) {
+const SWAP = process.env.SWAP === '1';
+for (const caches of SWAP ? [offOption, onOption] : [onOption, offOption]) {
   let conn = null;
   const server = await listen((req, res) => {
     conn ??= res.sink; // the Connection (the response's sink)
@@ -59,6 +61,7 @@ const drainCode = `
 const [cmd, args] = pinned(drainCpu, process.execPath, ['-e', drainCode]);
 const drain = spawn(cmd, args, { stdio: ['pipe', 'inherit', 'inherit'] });
 while (setups.some((s) => s.conn() === null)) await tick();
+if (SWAP) setups.reverse(); // A is caches on again
 
 /** A browser-like head, every varying field different for each n. */
 function browserHead(n) {

@@ -295,11 +295,11 @@ export class WaferParser implements RequestParser, MachineCallbacks {
   }
 
   /** A whole request line (the machine's fast path): onUrl's work; declined on overflow. */
-  onRequestLine(_buf: Buffer, us: number, ue: number): CbResult {
-    if (this.urlLength !== 0 || this.headerBytes + (ue - us) >= this.maxHeaderSize) return 1;
-    this.headerBytes += ue - us;
-    this.open(us, ue);
-    this.urlLength = ue - us;
+  onRequestLine(_buf: Buffer, urlStart: number, urlEnd: number): CbResult {
+    if (this.urlLength !== 0 || this.headerBytes + (urlEnd - urlStart) >= this.maxHeaderSize) return 1;
+    this.headerBytes += urlEnd - urlStart;
+    this.open(urlStart, urlEnd);
+    this.urlLength = urlEnd - urlStart;
     return 0;
   }
 
@@ -356,19 +356,19 @@ export class WaferParser implements RequestParser, MachineCallbacks {
    * value kept without its trailing OWS. Declined (1) when the line would pass
    * maxHeaderSize, so the overflow is found by the callbacks above at llhttp's offset.
    */
-  onHeaderLine(_buf: Buffer, ns: number, ne: number, vs: number, ve: number, te: number): CbResult {
-    const field = this.headerBytes + (ne - ns);
-    const total = field + (ve - vs);
+  onHeaderLine(_buf: Buffer, nameStart: number, nameEnd: number, valueStart: number, valueEnd: number, trimmedEnd: number): CbResult {
+    const field = this.headerBytes + (nameEnd - nameStart);
+    const total = field + (valueEnd - valueStart);
     if (field >= this.maxHeaderSize || total >= this.maxHeaderSize || this.headDone) return 1;
     this.headerBytes = total;
     let i = this.items;
-    if (i === 0) this.open(ns, ns); // (no target: cannot happen, as in onHeaderField)
+    if (i === 0) this.open(nameStart, nameStart); // (no target: cannot happen, as in onHeaderField)
     i = this.items;
-    this.itemStart[i] = ns;
-    this.itemEnd[i] = ne;
+    this.itemStart[i] = nameStart;
+    this.itemEnd[i] = nameEnd;
     this.itemString[i] = null;
-    this.itemStart[i + 1] = vs;
-    this.itemEnd[i + 1] = te;
+    this.itemStart[i + 1] = valueStart;
+    this.itemEnd[i + 1] = trimmedEnd;
     this.itemString[i + 1] = null;
     this.items = i + 2;
     this.ranges += 2;

@@ -14,7 +14,7 @@ import type { CacheName, CacheSwitch } from './types.js';
 /** A header value as Response keeps it. */
 type HeaderValue = string | number | readonly string[];
 
-export const CACHE_NAMES: readonly CacheName[] = ['repeatHead', 'shortStrings', 'host', 'originForm', 'path', 'fieldNames', 'asciiValue', 'renderedHead'];
+export const CACHE_NAMES: readonly CacheName[] = ['repeatHead', 'shortStrings', 'host', 'originForm', 'fieldNames', 'asciiValue', 'renderedHead'];
 
 /** Whether memo `name` is on under `option`. */
 export function cacheOn(option: CacheSwitch | undefined, name: CacheName): boolean {
@@ -46,19 +46,6 @@ export class PassedString {
 
   remember(value: string): void {
     if (this.enabled) this.passed = value;
-  }
-}
-
-/** The last request target split by Request.path. Invariant: `path` is `url` up to its first '?'. */
-export class PathMemo {
-  url: string | typeof UNSET = UNSET;
-  path = '';
-  constructor(readonly enabled: boolean) {}
-
-  remember(url: string, path: string): void {
-    if (!this.enabled) return;
-    this.url = url;
-    this.path = path;
   }
 }
 
@@ -117,7 +104,6 @@ export class ServerCaches {
   readonly host: PassedString;
   /** The last origin-form target that passed targetRule() (clients ask for the same path again and again). */
   readonly originForm: PassedString;
-  readonly path: PathMemo;
   readonly fieldNames: FieldNameMemo;
   /** The last field value or reason phrase found all ASCII (handlers set the same constant strings on every response). */
   readonly asciiValue: PassedString;
@@ -126,7 +112,6 @@ export class ServerCaches {
   constructor(option?: CacheSwitch) {
     this.host = new PassedString(cacheOn(option, 'host'));
     this.originForm = new PassedString(cacheOn(option, 'originForm'));
-    this.path = new PathMemo(cacheOn(option, 'path'));
     this.fieldNames = new FieldNameMemo(cacheOn(option, 'fieldNames'));
     this.asciiValue = new PassedString(cacheOn(option, 'asciiValue'));
     this.renderedHead = new RenderedHeadMemo(cacheOn(option, 'renderedHead'));

@@ -3,7 +3,6 @@
 // through push()/finish() and is read with `for await (const chunk of req)`.
 import { Buffer } from 'node:buffer';
 import type { RequestHead } from '../../parser/types.js';
-import type { ServerCaches } from './caches.js';
 import type { WaferRequest } from './types.js';
 import { sameName } from './validate.js';
 
@@ -34,8 +33,6 @@ export class RequestBodyError extends Error {
 export interface BodySource {
   resumeBody(): void;
   remoteAddress(): string | undefined;
-  /** The server's memos. */
-  readonly caches: ServerCaches;
 }
 
 export class Request implements WaferRequest {
@@ -86,13 +83,8 @@ export class Request implements WaferRequest {
 
   get path(): string {
     const url = this.url;
-    // Handlers route on `path` for every request, and clients repeat their targets.
-    const memo = this.source.caches.path;
-    if (url === memo.url) return memo.path;
     const q = url.indexOf('?');
-    const path = q === -1 ? url : url.slice(0, q);
-    memo.remember(url, path);
-    return path;
+    return q === -1 ? url : url.slice(0, q);
   }
 
   get query(): string {

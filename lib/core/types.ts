@@ -124,7 +124,7 @@ export interface ServerOptions extends Partial<Limits> {
 }
 
 /** The memos a `caches` option names (docs/performance.md says what each remembers). */
-export type CacheName = 'repeatHead' | 'shortStrings' | 'host' | 'originForm' | 'path' | 'fieldNames' | 'asciiValue' | 'renderedHead';
+export type CacheName = 'repeatHead' | 'shortStrings' | 'host' | 'originForm' | 'fieldNames' | 'asciiValue' | 'renderedHead';
 /** `caches` option: true (default) or false for all, or per memo (unnamed ones stay on). */
 export type CacheSwitch = boolean | Partial<Record<CacheName, boolean>>;
 

@@ -16,8 +16,8 @@ import { MAX_SAFE, parseDecimal } from './limits.js';
  * A field name equal to `lower` (lower-case) ignoring ASCII case, without allocating.
  * Only A-Z fold, so token characters such as '^' and '~' never match each other. `title`, the
  * usual capitalised spelling, then `lower` are tried first with `===` (the names clients send
- * are one of the two, and parser/wafer.ts hands common ones over as these very constants; a
- * charCodeAt loop costs ~40 ns even for "Host").
+ * are one of the two, and parser/wafer.ts hands common ones over as these very constants, so
+ * the charCodeAt loop is rarely reached).
  */
 export function sameName(name: string, lower: string, title?: string): boolean {
   if (name.length !== lower.length) return false;
