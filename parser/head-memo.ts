@@ -45,8 +45,8 @@ export class RepeatedHead {
   url = '';
   rawHeaders: string[] | null = null;
 
-  constructor(enabled: boolean) {
-    this.enabled = enabled;
+  constructor(options: { enabled: boolean }) {
+    this.enabled = options.enabled;
   }
 
   /** Forget the head. */
@@ -74,7 +74,7 @@ export class ShortStrings {
   readonly strings: string[] = new Array<string>(SHORT_ITEMS).fill('');
   readonly bytes = new Uint8Array(SHORT_ITEMS * SHORT_PIECE);
 
-  constructor(enabled: boolean) {
-    this.enabled = enabled;
+  constructor(options: { enabled: boolean }) {
+    this.enabled = options.enabled;
   }
 }

@@ -323,7 +323,7 @@ export class RequestMachine {
     return this.repeated.length !== 0;
   }
 
-  constructor(callbacks: MachineCallbacks, lenient = 0, rules = 0, repeated: RepeatedHead = new RepeatedHead(true)) {
+  constructor(callbacks: MachineCallbacks, lenient = 0, rules = 0, repeated: RepeatedHead = new RepeatedHead({ enabled: true })) {
     this.cb = callbacks;
     this.lenient = lenient;
     this.rules = rules;

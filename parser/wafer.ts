@@ -136,8 +136,8 @@ export class WaferParser implements RequestParser, MachineCallbacks {
     this.maxHeaderCount = options.maxHeaderCount ?? PARSER_LIMITS.maxHeaderCount;
     this.maxUrlLength = options.maxUrlLength ?? PARSER_LIMITS.maxUrlLength;
     this.maxChunkExtensionSize = options.maxChunkExtensionSize ?? PARSER_LIMITS.maxChunkExtensionSize;
-    this.shortStrings = new ShortStrings(parserCacheOn(options.caches, 'shortStrings'));
-    this.repeated = new RepeatedHead(parserCacheOn(options.caches, 'repeatHead'));
+    this.shortStrings = new ShortStrings({ enabled: parserCacheOn(options.caches, 'shortStrings') });
+    this.repeated = new RepeatedHead({ enabled: parserCacheOn(options.caches, 'repeatHead') });
     this.machine = new RequestMachine(this, options.lenient ?? 0,
       (options.chunkSpacesOnlyBeforeExtension === true ? RULE_CHUNK_BWS_BEFORE_EXT : 0) |
       (options.teEmptyListElements === true ? RULE_TE_EMPTY_ELEMENTS : 0), this.repeated);

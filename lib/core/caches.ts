@@ -119,4 +119,4 @@ export class ServerCaches {
 }
 
 /** All off: for validateHead() called on its own (tests, tools), which then remembers nothing. */
-export const NO_CACHES: ServerCaches = new ServerCaches(false);
+export const NO_CACHES: ServerCaches = new ServerCaches({ host: false, originForm: false, fieldNames: false, asciiValue: false, renderedHead: false });

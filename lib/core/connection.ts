@@ -10,7 +10,7 @@ import { errorStatus } from './http-error.js';
 import { addSize, growCapacity } from './limits.js';
 import { rawWrite, type RawHandle, type RawOwner } from '../../loop/raw-socket.js';
 import { Request, RequestBodyError, type BodySource } from './request.js';
-import { Response, type ResponseSink } from './response.js';
+import { Response, RESPONSE_CLOSE, RESPONSE_KEEP_ALIVE, RESPONSE_TO_HEAD, RESPONSE_TO_HTTP10, type ResponseSink } from './response.js';
 import { headRuleStatus, sameName, validateHead } from './validate.js';
 import type { ServerCaches } from './caches.js';
 import type { ParserPool } from './parser-pool.js';
@@ -296,7 +296,8 @@ export class Connection implements RequestSink, ResponseSink, BodySource, RawOwn
     this.phase = Phase.Body;
     const req = new Request(head, this);
     const http10 = head.versionMinor === 0 && head.versionMajor === 1;
-    const res = new Response(req, this, head.keepAlive && !core.closing, head.method === 'HEAD', http10);
+    const res = new Response(req, this, (head.keepAlive && !core.closing ? RESPONSE_KEEP_ALIVE : 0) |
+      (head.method === 'HEAD' ? RESPONSE_TO_HEAD : 0) | (http10 ? RESPONSE_TO_HTTP10 : 0));
     this.enqueue(res);
     this.reading = res;
     this.bodyLength = 0;
@@ -805,7 +806,7 @@ export class Connection implements RequestSink, ResponseSink, BodySource, RawOwn
       return;
     }
     if (res === null) {
-      res = new Response(null as never, this, false, false, false);
+      res = new Response(null as never, this, RESPONSE_CLOSE);
       this.enqueue(res);
     } else if (res.started) (res.req as Request).finish(new RequestBodyError('WAFER_REQUEST_FAILED', status));
     res.started = true;

@@ -88,8 +88,14 @@ function indexOfKey(fields: HeaderValue[], key: string): number {
   for (let i = 0; i < fields.length; i += 3) if (fields[i] === key) return i;
   return -1;
 }
-// The rendered-head memo's inputs and outputs (lib/core/caches.ts RenderedHeadMemo).
-const FLAG_HEAD = 1, FLAG_HTTP10 = 2, FLAG_KEEPALIVE = 4, FLAG_NOBODY = 8, FLAG_CHUNKED = 16;
+/**
+ * What the request tells a new Response about its answer (the constructor's `request`
+ * argument, bits): it was HEAD, it spoke HTTP/1.0, the connection may carry another request.
+ * RESPONSE_CLOSE: none of these (the engine's own answers, which close).
+ */
+export const RESPONSE_TO_HEAD = 1, RESPONSE_TO_HTTP10 = 2, RESPONSE_KEEP_ALIVE = 4, RESPONSE_CLOSE = 0;
+// The rendered-head memo's inputs (the bits above) and outputs (lib/core/caches.ts RenderedHeadMemo).
+const FLAG_HEAD = RESPONSE_TO_HEAD, FLAG_HTTP10 = RESPONSE_TO_HTTP10, FLAG_KEEPALIVE = RESPONSE_KEEP_ALIVE, FLAG_NOBODY = 8, FLAG_CHUNKED = 16;
 
 /**
  * The same text as one flat string. A string built with + is a tree of its pieces, which
@@ -198,12 +204,13 @@ export class Response implements WaferResponse {
   readonly req: WaferRequest;
   private readonly sink: ResponseSink;
 
-  constructor(req: WaferRequest, sink: ResponseSink, keepAlive: boolean, isHead: boolean, http10: boolean) {
+  /** `request`: RESPONSE_* bits. */
+  constructor(req: WaferRequest, sink: ResponseSink, request: number) {
     this.req = req;
     this.sink = sink;
-    this.keepAlive = keepAlive;
-    this.isHead = isHead;
-    this.http10 = http10;
+    this.keepAlive = (request & RESPONSE_KEEP_ALIVE) !== 0;
+    this.isHead = (request & RESPONSE_TO_HEAD) !== 0;
+    this.http10 = (request & RESPONSE_TO_HTTP10) !== 0;
   }
 
   get statusMessage(): string {
