@@ -10,6 +10,7 @@
 // Callbacks may return 'pause' (or HPE_PAUSED): execute() then stops with HPE_PAUSED at
 // `errorPos`; resume() and execute the rest of the buffer from there. Any other non-zero
 // return is a callback error, as in llhttp.
+import { REPEAT_MAX, RepeatedHead } from './head-memo.js';
 import { addDigit } from './limits.js';
 import { HPE, type HpeCode } from './errors.js';
 import {
@@ -67,7 +68,27 @@ export const METHODS = [
   'GET_PARAMETER', 'SET_PARAMETER', 'REDIRECT', 'RECORD', 'FLUSH', 'QUERY',
 ];
 const U64_MAX = (1n << 64n) - 1n;
-const M_CONNECT = 5, M_PRI = 34;
+const M_GET = 1, M_POST = 3, M_CONNECT = 5, M_PRI = 34;
+
+// Bytes the fast paths test, by name.
+const SP = 0x20, HTAB = 0x09, CR = 0x0d, LF = 0x0a, COLON = 0x3a, SLASH = 0x2f, QUESTION_MARK = 0x3f, DIGIT_0 = 0x30, DIGIT_1 = 0x31;
+
+/** buf[p, p + 4) is `GET ` (the caller knows the bytes are there). */
+function isGetSp(buf: Buffer, p: number): boolean {
+  return buf[p + 3] === SP && buf[p] === 0x47 && buf[p + 1] === 0x45 && buf[p + 2] === 0x54; // G E T
+}
+
+/** buf[p, p + 5) is `POST `. */
+function isPostSp(buf: Buffer, p: number): boolean {
+  return buf[p + 4] === SP && buf[p] === 0x50 && buf[p + 1] === 0x4f && buf[p + 2] === 0x53 && buf[p + 3] === 0x54; // P O S T
+}
+
+/** buf[p, p + 10) is `HTTP/1.1` or `HTTP/1.0`, then CR LF (the minor version is buf[p + 7] - DIGIT_0). */
+function isHttp1Crlf(buf: Buffer, p: number): boolean {
+  return buf[p] === 0x48 && buf[p + 1] === 0x54 && buf[p + 2] === 0x54 && buf[p + 3] === 0x50 && // H T T P
+    buf[p + 4] === SLASH && buf[p + 5] === DIGIT_1 && buf[p + 6] === 0x2e && // / 1 .
+    (buf[p + 7] === DIGIT_1 || buf[p + 7] === DIGIT_0) && buf[p + 8] === CR && buf[p + 9] === LF;
+}
 const RTSP_ONLY = new Set([35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45]);
 /** Which methods each protocol name allows (llhttp's METHODS_HTTP / _RTSP / _ICECAST). */
 const ALLOWED_HTTP = new Uint8Array(64), ALLOWED_RTSP = new Uint8Array(64), ALLOWED_ICE = new Uint8Array(64);
@@ -148,13 +169,10 @@ function scan(t: Uint8Array, buf: Buffer, p: number, end: number): number {
   return p;
 }
 
-/** The longest head remembered for onRepeatHead (a `GET /` from curl or wrk is 40–80 bytes). */
-export const REPEAT_MAX = 128;
-
 /**
  * buf[p, p + n) equals kept[at, at + n). parser/wafer.ts's sameBytes is the same loop for its
- * short-head strings; kept apart on purpose: one shared function measured 0.79x on 16 identical
- * pipelined GETs (parser A/B, both orders, 2026-11-26).
+ * short-head strings, kept apart on purpose: one function shared by both call sites measured
+ * slower on pipelined identical GETs (docs/performance.md).
  */
 function sameHead(buf: Buffer, p: number, kept: Buffer, at: number, n: number): boolean {
   for (let k = 0; k < n; k++) if (buf[p + k] !== kept[at + k]) return false;
@@ -182,18 +200,18 @@ export interface MachineCallbacks {
   /**
    * Optional, strict mode only: one whole, regular header line of a general (not special)
    * field, or of a Connection field holding one keep-alive / close / upgrade token, at once, in place of the field / field-complete / value / value-complete quartet
-   * (name [ns, ne), value [vs, ve) as the value span would be, `te` its end without trailing
+   * (name [nameStart, nameEnd), value [valueStart, valueEnd) as the value span would be, `trimmedEnd` its end without trailing
    * SP/HTAB). Answer 0 to take it; any other answer declines (nothing may have changed) and
    * the line goes through the byte states and the four callbacks.
    */
-  onHeaderLine?(buf: Buffer, ns: number, ne: number, vs: number, ve: number, te: number): CbResult;
+  onHeaderLine?(buf: Buffer, nameStart: number, nameEnd: number, valueStart: number, valueEnd: number, trimmedEnd: number): CbResult;
   /**
    * Optional, strict mode only: a whole, regular `GET`/`POST` origin-form request line
    * ending in ` HTTP/1.0` or ` HTTP/1.1` CR LF, in place of the method, url, protocol and
-   * version spans and their *_complete callbacks (the target is [us, ue)). Answer 0 to take
+   * version spans and their *_complete callbacks (the target is [urlStart, urlEnd)). Answer 0 to take
    * it; any other answer declines (nothing may have changed) and the byte states run.
    */
-  onRequestLine?(buf: Buffer, us: number, ue: number): CbResult;
+  onRequestLine?(buf: Buffer, urlStart: number, urlEnd: number): CbResult;
   /**
    * Optional, strict mode only: the head starting here is byte for byte the last head the
    * fast paths read whole (request line, header lines and the CR LF that ends it, at most
@@ -286,36 +304,30 @@ export class RequestMachine {
   private spanKind = SPAN_NONE;
   private spanStart = 0;
   // Where a multi-byte match stands (trie node, index in a run of bytes).
-  private tNode = 0;
-  private tIdx = 0;
-  private tp = 0;
+  private trieNode = 0;
+  private trieIndex = 0;
+  private trieEnd = 0;
   private proto = 0;
   /** A length past 2^53 - 1 being read (only to place the overflow error as llhttp does). */
   private big: bigint | null = null;
-  // The last head read whole by the fast paths (onRepeatHead): its bytes, and what reading it
-  // left in the machine. rLen 0: none (cleared when any other head starts, or its
-  // onHeadersComplete() did not take it). While execute() runs, the head is compared where it
-  // lies in the buffer (rFrom); only the one remembered last is copied out, as execute() returns.
-  private rLen = 0;
-  private rFrom = -1;
-  /** Heads that differed from the one remembered, lately (1, 3, 7 … 63), and heads to let pass before remembering one again. */
-  private rMiss = 0;
-  private rWait = 0;
-  private readonly rBytes = Buffer.alloc(REPEAT_MAX);
-  private rMethod = 0;
-  private rMinor = 0;
-  private rFlags = 0;
-  private rHeaderState = H_GENERAL;
+  /**
+   * The last head read whole by the fast paths, for onRepeatHead (parser/head-memo.ts). While
+   * execute() runs, the head is compared where it lies in the buffer; only the one remembered
+   * last is copied out, as execute() returns. Cleared when any other head starts, or its
+   * onHeadersComplete() did not take it.
+   */
+  readonly repeated: RepeatedHead;
 
   /** The head being completed is the one remembered for onRepeatHead (its first or a repeat). */
   get repeatable(): boolean {
-    return this.rLen !== 0;
+    return this.repeated.length !== 0;
   }
 
-  constructor(callbacks: MachineCallbacks, lenient = 0, rules = 0) {
+  constructor(callbacks: MachineCallbacks, lenient = 0, rules = 0, repeated: RepeatedHead = new RepeatedHead({ enabled: true })) {
     this.cb = callbacks;
     this.lenient = lenient;
     this.rules = rules;
+    this.repeated = repeated;
   }
 
   /** llhttp_reset(): a fresh stream, same callbacks and lenient flags. */
@@ -324,13 +336,10 @@ export class RequestMachine {
     this.httpMinor = 0; this.flags = 0; this.contentLength = 0; this.upgrade = 0;
     this.finishState = FINISH_SAFE; this.state = S.START; this.headerState = H_GENERAL;
     this.initialMessageCompleted = 0; this.spanKind = SPAN_NONE; this.spanStart = 0;
-    this.tNode = 0; this.tIdx = 0; this.proto = 0; this.big = null;
+    this.trieNode = 0; this.trieIndex = 0; this.proto = 0; this.big = null;
     // The remembered head stays (it depends only on bytes read from START, where this leaves
     // the machine), unless it still lies in a buffer being executed.
-    if (this.rFrom >= 0) {
-      this.rLen = 0;
-      this.rFrom = -1;
-    }
+    if (this.repeated.from >= 0) this.repeated.clear();
   }
 
   /** llhttp_resume(): continue after HPE_PAUSED (execute the rest from errorPos). */
@@ -429,41 +438,41 @@ export class RequestMachine {
 
   /**
    * Run a trie from where it stopped. Returns the key's value, TRIE_MISMATCH or TRIE_MORE;
-   * the position after it is left in `tp`.
+   * the position after it is left in `trieEnd`.
    */
   private trie(t: Trie, buf: Buffer, p: number, end: number, lower: boolean): number {
-    let node = this.tNode;
-    let idx = this.tIdx;
+    let node = this.trieNode;
+    let idx = this.trieIndex;
     for (;;) {
       if (t.leaf[node] === 1) {
-        this.tNode = 0; this.tIdx = 0; this.tp = p;
+        this.trieNode = 0; this.trieIndex = 0; this.trieEnd = p;
         return t.value[node];
       }
       const k = t.kind[node];
       if (k < 0) {
         if (p === end) {
-          this.tNode = node; this.tIdx = 0; this.tp = p;
+          this.trieNode = node; this.trieIndex = 0; this.trieEnd = p;
           return TRIE_MORE;
         }
         const c = lower ? LOWER[buf[p]] : buf[p];
-        const nx = t.next[node * 256 + c];
-        if (nx < 0) {
-          this.tNode = 0; this.tIdx = 0; this.tp = p;
+        const child = t.next[node * 256 + c];
+        if (child < 0) {
+          this.trieNode = 0; this.trieIndex = 0; this.trieEnd = p;
           return t.value[node] >= 0 ? t.value[node] : TRIE_MISMATCH;
         }
         p++;
-        node = nx;
+        node = child;
         continue;
       }
       const len = t.seqLen[node];
       while (idx < len) {
         if (p === end) {
-          this.tNode = node; this.tIdx = idx; this.tp = p;
+          this.trieNode = node; this.trieIndex = idx; this.trieEnd = p;
           return TRIE_MORE;
         }
         const c = lower ? LOWER[buf[p]] : buf[p];
         if (c !== t.seq[k + idx]) {
-          this.tNode = 0; this.tIdx = 0; this.tp = p;
+          this.trieNode = 0; this.trieIndex = 0; this.trieEnd = p;
           return TRIE_MISMATCH;
         }
         p++;
@@ -528,44 +537,45 @@ export class RequestMachine {
     while (p < end) {
       const c0 = buf[p];
       if (TOKEN[c0] !== 1) break;
-      const ne = scan(TOKEN, buf, p + 1, end);
-      if (ne + 3 >= end || buf[ne] !== 58) break;
+      const nameEnd = scan(TOKEN, buf, p + 1, end);
+      if (nameEnd + 3 >= end || buf[nameEnd] !== COLON) break;
       // Special names go through the byte states, but for a Connection value of one
       // keep-alive / close / upgrade token, which sets its flag here.
-      const hs = SPECIAL_FIRST[c0] === 1 ? specialName(buf, p, ne - p) : H_GENERAL;
-      if (hs !== H_GENERAL && hs !== H_CONNECTION) break;
-      let vs = ne + 1;
-      while (vs < end && (buf[vs] === 32 || buf[vs] === 9)) vs++;
-      if (vs === end || HEADER_CHARS[buf[vs]] !== 1) break;
-      const ve = scan(HEADER_CHARS, buf, vs + 1, end);
-      if (ve + 2 >= end || buf[ve] !== 13 || buf[ve + 1] !== 10) break;
-      const nx = buf[ve + 2];
-      if (nx === 32 || nx === 9) break;
-      let te = ve;
-      while (buf[te - 1] === 32 || buf[te - 1] === 9) te--;
+      const nameState = SPECIAL_FIRST[c0] === 1 ? specialName(buf, p, nameEnd - p) : H_GENERAL;
+      if (nameState !== H_GENERAL && nameState !== H_CONNECTION) break;
+      let valueStart = nameEnd + 1;
+      while (valueStart < end && (buf[valueStart] === SP || buf[valueStart] === HTAB)) valueStart++;
+      if (valueStart === end || HEADER_CHARS[buf[valueStart]] !== 1) break;
+      const valueEnd = scan(HEADER_CHARS, buf, valueStart + 1, end);
+      if (valueEnd + 2 >= end || buf[valueEnd] !== CR || buf[valueEnd + 1] !== LF) break;
+      const nextByte = buf[valueEnd + 2];
+      if (nextByte === SP || nextByte === HTAB) break;
+      let trimmedEnd = valueEnd;
+      while (buf[trimmedEnd - 1] === SP || buf[trimmedEnd - 1] === HTAB) trimmedEnd--;
       let flag = 0;
-      if (hs === H_CONNECTION) {
-        flag = connectionFlag(buf, vs, te);
+      if (nameState === H_CONNECTION) {
+        flag = connectionFlag(buf, valueStart, trimmedEnd);
         if (flag === 0) break;
       }
-      this.headerState = hs;
-      this.pos = ve + 2;
-      const r = cb.onHeaderLine!(buf, p, ne, vs, ve, te);
+      this.headerState = nameState;
+      this.pos = valueEnd + 2;
+      const r = cb.onHeaderLine!(buf, p, nameEnd, valueStart, valueEnd, trimmedEnd);
       if (!isOk(r)) break;
       this.flags |= flag; // (setHeaderFlags; headerState goes back to H_CONNECTION there too)
-      p = ve + 2;
+      p = valueEnd + 2;
     }
     return p;
   }
 
   /** Remember the head buf[p0, p) the fast paths just read whole, and the state it left. */
   private remember(p0: number, p: number): void {
-    this.rFrom = p0;
-    this.rLen = p - p0;
-    this.rMethod = this.method;
-    this.rMinor = this.httpMinor;
-    this.rFlags = this.flags;
-    this.rHeaderState = this.headerState;
+    const repeated = this.repeated;
+    repeated.from = p0;
+    repeated.length = p - p0;
+    repeated.method = this.method;
+    repeated.minor = this.httpMinor;
+    repeated.flags = this.flags;
+    repeated.headerState = this.headerState;
   }
 
   /**
@@ -573,18 +583,16 @@ export class RequestMachine {
    * `reason`, `errorPos`). After HPE_PAUSED, resume() and execute(buf, errorPos, end).
    */
   execute(buf: Buffer, start = 0, end = buf.length): number {
-    if (this.rFrom >= 0) {
-      // A callback threw out of the last run, and the head it remembered lay in that buffer.
-      this.rFrom = -1;
-      this.rLen = 0;
-    }
+    const repeated = this.repeated;
+    // A callback threw out of the last run, and the head it remembered lay in that buffer.
+    if (repeated.from >= 0) repeated.clear();
     const code = this.run(buf, start, end);
-    const from = this.rFrom;
+    const from = repeated.from;
     if (from >= 0) {
       // The remembered head must not outlive the buffer it lies in: copy it out.
-      this.rFrom = -1;
-      const kept = this.rBytes;
-      const n = this.rLen;
+      repeated.from = -1;
+      const kept = repeated.bytes;
+      const n = repeated.length;
       for (let k = 0; k < n; k++) kept[k] = buf[from + k];
     }
     return code;
@@ -636,34 +644,35 @@ export class RequestMachine {
         case S.START_REQ:
           this.spanKind = SPAN_METHOD;
           this.spanStart = p;
-          this.tNode = 0;
-          this.tIdx = 0;
-          repeat: if (this.rLen !== 0) {
-            const rLen = this.rLen;
+          this.trieNode = 0;
+          this.trieIndex = 0;
+          repeat: if (this.repeated.length !== 0) {
+            const repeated = this.repeated;
+            const headLength = repeated.length;
             // The same head as the last one read whole: take the steps it took, at once.
             // (Any other head, whichever way it is read, forgets it.)
-            this.rLen = 0;
-            const from = this.rFrom;
-            if (lineFast && p + rLen <= end && this.flags === 0) {
-              if (from < 0 ? !sameHead(buf, p, this.rBytes, 0, rLen) : !sameHead(buf, p, buf, from, rLen)) {
+            repeated.length = 0;
+            const from = repeated.from;
+            if (lineFast && p + headLength <= end && this.flags === 0) {
+              if (from < 0 ? !sameHead(buf, p, repeated.bytes, 0, headLength) : !sameHead(buf, p, buf, from, headLength)) {
                 // Another head: while heads keep changing, remember one less and less often
                 // (up to one in 64), so traffic that never repeats pays almost nothing.
-                const miss = this.rMiss;
-                this.rMiss = this.rWait = miss >= 32 ? 63 : miss * 2 + 1;
+                const misses = repeated.misses;
+                repeated.misses = repeated.wait = misses >= 32 ? 63 : misses * 2 + 1;
                 break repeat;
               }
-              this.rMiss = 0;
+              repeated.misses = 0;
               this.spanKind = SPAN_NONE;
-              this.pos = p + rLen;
+              this.pos = p + headLength;
               r = cb.onRepeatHead!();
               if (isOk(r)) {
-                this.rLen = rLen;
-                this.method = this.rMethod;
+                repeated.length = headLength;
+                this.method = repeated.method;
                 this.httpMajor = 1;
-                this.httpMinor = this.rMinor;
-                this.flags = this.rFlags;
-                this.headerState = this.rHeaderState;
-                p += rLen;
+                this.httpMinor = repeated.minor;
+                this.flags = repeated.flags;
+                this.headerState = repeated.headerState;
+                p += headLength;
                 s = S.HEADERS_COMPLETE;
                 continue;
               }
@@ -677,43 +686,41 @@ export class RequestMachine {
             // from METHOD to REQ_HTTP_COMPLETE_CRLF would take exactly these steps. Anything
             // else (another method or target form, a fragment, extra spaces, a byte the URL
             // tables refuse, a line cut by the buffer end) goes through them.
-            let m = -1;
-            let us = 0;
-            if (buf[p + 3] === 32 && buf[p] === 71 && buf[p + 1] === 69 && buf[p + 2] === 84) {
-              m = 1;
-              us = p + 4;
-            } else if (buf[p + 4] === 32 && buf[p] === 80 && buf[p + 1] === 79 && buf[p + 2] === 83 && buf[p + 3] === 84) {
-              m = 3;
-              us = p + 5;
+            let method = -1;
+            let urlStart = 0;
+            if (isGetSp(buf, p)) {
+              method = M_GET;
+              urlStart = p + 4;
+            } else if (isPostSp(buf, p)) {
+              method = M_POST;
+              urlStart = p + 5;
             }
-            if (m >= 0 && buf[us] === 47) {
-              let ue = scan(URL_CHAR, buf, us + 1, end);
-              if (ue < end && buf[ue] === 63) ue = scan(QUERY_CHAR, buf, ue + 1, end);
-              const h = ue + 1;
-              if (h + 10 <= end && buf[ue] === 32 && buf[h] === 72 && buf[h + 1] === 84 && buf[h + 2] === 84 &&
-                buf[h + 3] === 80 && buf[h + 4] === 47 && buf[h + 5] === 49 && buf[h + 6] === 46 &&
-                (buf[h + 7] === 49 || buf[h + 7] === 48) && buf[h + 8] === 13 && buf[h + 9] === 10) {
+            if (method >= 0 && buf[urlStart] === SLASH) {
+              let urlEnd = scan(URL_CHAR, buf, urlStart + 1, end);
+              if (urlEnd < end && buf[urlEnd] === QUESTION_MARK) urlEnd = scan(QUERY_CHAR, buf, urlEnd + 1, end);
+              const version = urlEnd + 1;
+              if (version + 10 <= end && buf[urlEnd] === SP && isHttp1Crlf(buf, version)) {
                 this.spanKind = SPAN_NONE;
-                this.pos = h + 10;
-                r = cb.onRequestLine!(buf, us, ue);
+                this.pos = version + 10;
+                r = cb.onRequestLine!(buf, urlStart, urlEnd);
                 if (isOk(r)) {
-                  this.method = m;
+                  this.method = method;
                   this.httpMajor = 1;
-                  this.httpMinor = buf[h + 7] - 48;
-                  p = h + 10;
+                  this.httpMinor = buf[version + 7] - DIGIT_0;
+                  p = version + 10;
                   // HEADERS_START (no SP first), HEADER_FIELD_START's whole lines and the
                   // CR LF that ends the head (HEADERS_ALMOST_DONE), without going round the
                   // loop; anything else is left to those states, from where this got to.
                   s = S.HEADERS_START;
-                  if (p < end && buf[p] !== 32 && (this.flags & F.TRAILING) === 0) {
+                  if (p < end && buf[p] !== SP && (this.flags & F.TRAILING) === 0) {
                     p = this.headerLines(buf, p, end);
                     s = S.HEADER_FIELD_START;
-                    if (p + 1 < end && buf[p] === 13 && buf[p + 1] === 10) {
+                    if (p + 1 < end && buf[p] === CR && buf[p + 1] === LF) {
                       p += 2;
                       s = S.HEADERS_COMPLETE;
-                      if (clean && p - p0 <= REPEAT_MAX && cb.onRepeatHead !== undefined) {
-                        if (this.rWait === 0) this.remember(p0, p);
-                        else this.rWait--;
+                      if (clean && p - p0 <= REPEAT_MAX && cb.onRepeatHead !== undefined && this.repeated.enabled) {
+                        if (this.repeated.wait === 0) this.remember(p0, p);
+                        else this.repeated.wait--;
                       }
                     }
                   }
@@ -724,16 +731,16 @@ export class RequestMachine {
             }
           }
           // Fast path: "GET " and "POST " decide the method trie at once (same result, same offsets).
-          if (p + 4 < end && buf[p + 3] === 32 && buf[p] === 71 && buf[p + 1] === 69 && buf[p + 2] === 84) {
+          if (p + 4 < end && isGetSp(buf, p)) {
             p += 3;
-            this.method = 1;
+            this.method = M_GET;
             if (this.spanEnd(buf, p, S.METHOD_COMPLETE) !== 0) return this.error;
             s = S.METHOD_COMPLETE;
             continue;
           }
-          if (p + 5 < end && buf[p + 4] === 32 && buf[p] === 80 && buf[p + 1] === 79 && buf[p + 2] === 83 && buf[p + 3] === 84) {
+          if (p + 5 < end && isPostSp(buf, p)) {
             p += 4;
-            this.method = 3;
+            this.method = M_POST;
             if (this.spanEnd(buf, p, S.METHOD_COMPLETE) !== 0) return this.error;
             s = S.METHOD_COMPLETE;
             continue;
@@ -742,7 +749,7 @@ export class RequestMachine {
           continue;
         case S.METHOD:
           v = this.trie(METHOD_TRIE, buf, p, end, false);
-          p = this.tp;
+          p = this.trieEnd;
           if (v === TRIE_MORE) break;
           if (v === TRIE_MISMATCH) return this.fail(E.INVALID_METHOD, 'Invalid method encountered', p);
           this.method = v;
@@ -796,8 +803,8 @@ export class RequestMachine {
           const c = buf[p];
           if (c === 58) { // ':'
             p++;
-            this.tNode = 0;
-            this.tIdx = 0;
+            this.trieNode = 0;
+            this.trieIndex = 0;
             s = S.URL_SCHEMA_DELIM;
             continue;
           }
@@ -808,14 +815,14 @@ export class RequestMachine {
         }
         case S.URL_SCHEMA_DELIM: {
           if (p === end) break;
-          if (this.tNode === 0 && this.tIdx === 0) {
+          if (this.trieNode === 0 && this.trieIndex === 0) {
             const c = buf[p];
             if (c === 32 || c === 13 || c === 10 || c === 9 || c === 12) {
               return this.fail(E.INVALID_URL, 'Invalid characters in url', p + 1);
             }
           }
           v = this.trie(SLASH2_TRIE, buf, p, end, false);
-          p = this.tp;
+          p = this.trieEnd;
           if (v === TRIE_MORE) break;
           if (v === TRIE_MISMATCH) return this.fail(E.INVALID_URL, 'Unexpected char in url schema', p);
           s = S.URL_SERVER;
@@ -910,7 +917,7 @@ export class RequestMachine {
         }
         case S.URL_SKIP_CRLF:
           v = this.trie(CRLF_TRIE, buf, p, end, false);
-          p = this.tp;
+          p = this.trieEnd;
           if (v === TRIE_MORE) break;
           if (v === TRIE_MISMATCH) return this.fail(E.INVALID_URL, 'Expected CRLF', p);
           s = S.URL_TO_HTTP09;
@@ -958,13 +965,11 @@ export class RequestMachine {
           }
           this.spanKind = SPAN_PROTOCOL;
           this.spanStart = p;
-          this.tNode = 0;
-          this.tIdx = 0;
+          this.trieNode = 0;
+          this.trieIndex = 0;
           // Fast path for "HTTP/1.1\r\n" and "HTTP/1.0\r\n": the same callbacks at the same
           // offsets as the states from REQ_AFTER_HTTP_START to HEADERS_START, in one step.
-          if (p + 10 <= end && buf[p] === 72 && buf[p + 1] === 84 && buf[p + 2] === 84 && buf[p + 3] === 80 &&
-            buf[p + 4] === 47 && buf[p + 5] === 49 && buf[p + 6] === 46 && (buf[p + 7] === 49 || buf[p + 7] === 48) &&
-            buf[p + 8] === 13 && buf[p + 9] === 10 && ALLOWED_HTTP[this.method] === 1) {
+          if (p + 10 <= end && isHttp1Crlf(buf, p) && ALLOWED_HTTP[this.method] === 1) {
             const at = p;
             p += 4;
             this.proto = PROTO_HTTP;
@@ -975,7 +980,7 @@ export class RequestMachine {
             this.proto = 0;
             p++;
             this.httpMajor = 1;
-            this.httpMinor = buf[at + 7] - 48;
+            this.httpMinor = buf[at + 7] - DIGIT_0;
             this.spanKind = SPAN_VERSION;
             this.spanStart = p;
             p += 3;
@@ -995,7 +1000,7 @@ export class RequestMachine {
           continue;
         case S.REQ_AFTER_HTTP_START:
           v = this.trie(PROTOCOL_TRIE, buf, p, end, false);
-          p = this.tp;
+          p = this.trieEnd;
           if (v === TRIE_MORE) break;
           if (v === TRIE_MISMATCH) {
             if (this.spanEnd(buf, p, S.DEAD) !== 0) return this.error;
@@ -1086,8 +1091,8 @@ export class RequestMachine {
           continue;
         case S.REQ_AFTER_VERSION:
           if (this.method === M_PRI) {
-            this.tNode = 0;
-            this.tIdx = 0;
+            this.trieNode = 0;
+            this.trieIndex = 0;
             s = S.REQ_PRI_UPGRADE;
           } else {
             s = S.REQ_HTTP_COMPLETE;
@@ -1119,7 +1124,7 @@ export class RequestMachine {
           continue;
         case S.REQ_PRI_UPGRADE:
           v = this.trie(PRI_TRIE, buf, p, end, false);
-          p = this.tp;
+          p = this.trieEnd;
           if (v === TRIE_MORE) break;
           if (v === TRIE_MISMATCH) return this.fail(E.INVALID_VERSION, 'Expected HTTP/2 Connection Preface', p);
           return this.fail(E.PAUSED_H2_UPGRADE, 'Pause on PRI/Upgrade', p);
@@ -1164,8 +1169,8 @@ export class RequestMachine {
           this.spanKind = SPAN_HEADER_FIELD;
           this.spanStart = p;
           if (SPECIAL_FIRST[c] === 1) {
-            this.tNode = 0;
-            this.tIdx = 0;
+            this.trieNode = 0;
+            this.trieIndex = 0;
             s = S.HEADER_FIELD;
           } else {
             // No special header starts so: the trie would miss on this very byte.
@@ -1176,7 +1181,7 @@ export class RequestMachine {
         }
         case S.HEADER_FIELD:
           v = this.trie(SPECIAL_HEADER_TRIE, buf, p, end, true);
-          p = this.tp;
+          p = this.trieEnd;
           if (v === TRIE_MORE) break;
           if (v === TRIE_MISMATCH) {
             this.headerState = H_GENERAL;
@@ -1338,8 +1343,8 @@ export class RequestMachine {
                 return this.fail(E.INVALID_TRANSFER_ENCODING, 'Invalid `Transfer-Encoding` header value', p + 1);
               }
               this.flags = (this.flags | F.TRANSFER_ENCODING) & ~F.CHUNKED;
-              this.tNode = 0;
-              this.tIdx = 0;
+              this.trieNode = 0;
+              this.trieIndex = 0;
               s = S.HEADER_VALUE_TE_CHUNKED;
               continue;
             case H_CONTENT_LENGTH:
@@ -1349,8 +1354,8 @@ export class RequestMachine {
               s = S.HEADER_VALUE_CONTENT_LENGTH;
               continue;
             case H_CONNECTION:
-              this.tNode = 0;
-              this.tIdx = 0;
+              this.trieNode = 0;
+              this.trieIndex = 0;
               s = S.HEADER_VALUE_CONNECTION;
               continue;
             default:
@@ -1359,7 +1364,7 @@ export class RequestMachine {
           }
         case S.HEADER_VALUE_TE_CHUNKED:
           v = this.trie(CHUNKED_TRIE, buf, p, end, true);
-          p = this.tp;
+          p = this.trieEnd;
           if (v === TRIE_MORE) break;
           s = v === TRIE_MISMATCH ? S.HEADER_VALUE_TE_TOKEN : S.HEADER_VALUE_TE_CHUNKED_LAST;
           continue;
@@ -1382,8 +1387,8 @@ export class RequestMachine {
               if (this.spanEnd(buf, p, S.DEAD, 1) !== 0) return this.error;
               return this.fail(E.INVALID_TRANSFER_ENCODING, 'Invalid `Transfer-Encoding` header value', p + 1);
             }
-            this.tNode = 0;
-            this.tIdx = 0;
+            this.trieNode = 0;
+            this.trieIndex = 0;
             s = S.HEADER_VALUE_TE_CHUNKED;
             continue;
           }
@@ -1407,8 +1412,8 @@ export class RequestMachine {
             if (this.spanEnd(buf, p, S.DEAD, 1) !== 0) return this.error;
             return this.fail(E.INVALID_TRANSFER_ENCODING, 'Invalid `Transfer-Encoding` header value', p + 1);
           }
-          this.tNode = 0;
-          this.tIdx = 0;
+          this.trieNode = 0;
+          this.trieIndex = 0;
           s = S.HEADER_VALUE_TE_CHUNKED;
           continue;
         }
@@ -1427,8 +1432,8 @@ export class RequestMachine {
         case S.HEADER_VALUE_TE_TOKEN_OWS:
           while (p < end && (buf[p] === 32 || buf[p] === 9)) p++;
           if (p === end) break;
-          this.tNode = 0;
-          this.tIdx = 0;
+          this.trieNode = 0;
+          this.trieIndex = 0;
           s = S.HEADER_VALUE_TE_CHUNKED;
           continue;
         case S.HEADER_VALUE_CONTENT_LENGTH: {
@@ -1466,11 +1471,11 @@ export class RequestMachine {
           return this.fail(E.INVALID_CONTENT_LENGTH, 'Invalid character in Content-Length', p);
         }
         case S.HEADER_VALUE_CONNECTION: {
-          if (this.tNode === 0) {
+          if (this.trieNode === 0) {
             while (p < end && (buf[p] === 32 || buf[p] === 9)) p++;
           }
           v = this.trie(CONNECTION_TRIE, buf, p, end, true);
-          p = this.tp;
+          p = this.trieEnd;
           if (v === TRIE_MORE) break;
           if (v === TRIE_MISMATCH) {
             s = S.HEADER_VALUE_CONNECTION_TOKEN;
@@ -1487,8 +1492,8 @@ export class RequestMachine {
           if (c === 44) {
             p++;
             this.setHeaderFlags();
-            this.tNode = 0;
-            this.tIdx = 0;
+            this.trieNode = 0;
+            this.trieIndex = 0;
             s = S.HEADER_VALUE_CONNECTION;
             continue;
           }
@@ -1505,8 +1510,8 @@ export class RequestMachine {
           if (p === end) break;
           if (buf[p] === 44) {
             p++;
-            this.tNode = 0;
-            this.tIdx = 0;
+            this.trieNode = 0;
+            this.trieIndex = 0;
             s = S.HEADER_VALUE_CONNECTION;
             continue;
           }
@@ -1638,7 +1643,7 @@ export class RequestMachine {
             this.upgrade = 1;
             this.flags |= F.SKIPBODY;
           } else if (!isOk(r)) {
-            this.rLen = 0;
+            this.repeated.length = 0;
             if (isPause(r)) return this.pause(E.PAUSED, 'Paused by on_headers_complete', p, S.HEADERS_DONE);
             return this.fail(E.CB_HEADERS_COMPLETE, 'User callback error', p);
           }
@@ -2044,8 +2049,8 @@ export class RequestMachine {
   private urlEnd(c: number): S {
     if (c === 32) return S.URL_TO_HTTP;
     if (c === 13) {
-      this.tNode = 0;
-      this.tIdx = 0;
+      this.trieNode = 0;
+      this.trieIndex = 0;
       return S.URL_SKIP_CRLF;
     }
     return S.URL_SKIP_LF;

@@ -71,6 +71,12 @@ export interface ParserOptions {
    * parser only (llhttp cannot be told); the server sets it.
    */
   teEmptyListElements?: boolean;
+  /**
+   * The wafer parser's memos (parser/head-memo.ts): the repeated head and the short-head
+   * strings. false turns both off, an object the ones it names with false; the result is the
+   * same either way. Default true. A testing and diagnostic switch (the server's `caches`).
+   */
+  caches?: boolean | { repeatHead?: boolean; shortStrings?: boolean };
 }
 
 export interface RequestParser {

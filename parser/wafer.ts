@@ -7,11 +7,13 @@
 // buffer being parsed, the parser only notes where the target, names and values lie; at the
 // end of the head it makes one string of the whole head and cuts the others from it (V8
 // substrings), or, for a head of a few short pieces, makes each with String.fromCharCode
-// (shortString below: no call into C++ at all). A head cut by a chunk boundary has what it
+// (shortString below: no call into C++ at all), and remembers them for the next head
+// (parser/head-memo.ts ShortStrings). A head cut by a chunk boundary has what it
 // holds so far turned into strings before execute() returns, so no buffer is kept between
 // calls. Body pieces are views into the buffer passed to execute(). Header bytes are counted
 // the way Node counts them (request target, field names and values) and checked against the
 // limits of parser/limits.ts.
+import { parserCacheOn, RepeatedHead, SHORT_ITEMS, SHORT_PIECE, ShortStrings } from './head-memo.js';
 import { PARSER_LIMITS } from './limits.js';
 import type { HpeCode, ParseError } from './errors.js';
 import { E, ERROR_NAMES, F, FINISH_SAFE, METHODS, RequestMachine, RULE_CHUNK_BWS_BEFORE_EXT, RULE_TE_EMPTY_ELEMENTS, type CbResult, type MachineCallbacks } from './machine.js';
@@ -32,15 +34,12 @@ function trimOws(s: string): string {
   return n === s.length ? s : s.slice(0, n);
 }
 
-/** Heads whose every piece is at most SHORT bytes, and that have at most SHORT_ITEMS pieces. */
-const SHORT = 16;
-const SHORT_ITEMS = 8;
-const fcc = String.fromCharCode;
+const fromCharCode = String.fromCharCode;
 
 /**
  * Common field names as lib/core/validate.ts and lib/core/connection.ts spell them (`name === 'Host'` is
  * tried first there): a short head's name is replaced by the constant when it is one, so those
- * checks meet the very same string. (Only names of at most SHORT bytes can be short pieces.)
+ * checks meet the very same string. (Only names of at most SHORT_PIECE bytes can be short pieces.)
  */
 const COMMON_NAMES = new Map<string, string>();
 for (const name of ['Host', 'Content-Length', 'Content-Type', 'Connection', 'Expect', 'Accept', 'User-Agent', 'Cookie',
@@ -56,31 +55,30 @@ function sameBytes(b: Buffer, s: number, kept: Uint8Array, at: number, n: number
 }
 
 /**
- * buf[s, s + n) as a latin1 string, n ≤ SHORT, made in JavaScript: fromCharCode with exactly n
- * arguments builds the flat one-byte string at once. For a head of a few short pieces (`GET /`
- * with a Host, a curl or a health check) this is cheaper than one latin1Slice — a call into C++ —
- * cut into substrings (50–80 ns against 120–190 ns for a target, a name and a value, measured on
- * Node 20); for anything longer the slice wins.
+ * buf[s, s + n) as a latin1 string, n ≤ SHORT_PIECE, made in JavaScript: fromCharCode with
+ * exactly n arguments builds the flat one-byte string at once. For a head of a few short pieces
+ * (`GET /` with a Host, a curl or a health check) this is cheaper than one latin1Slice — a call
+ * into C++ — cut into substrings; for anything longer the slice wins (docs/performance.md).
  */
 function shortString(b: Buffer, s: number, n: number): string {
   switch (n) {
     case 0: return '';
-    case 1: return fcc(b[s]);
-    case 2: return fcc(b[s], b[s + 1]);
-    case 3: return fcc(b[s], b[s + 1], b[s + 2]);
-    case 4: return fcc(b[s], b[s + 1], b[s + 2], b[s + 3]);
-    case 5: return fcc(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4]);
-    case 6: return fcc(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5]);
-    case 7: return fcc(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6]);
-    case 8: return fcc(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7]);
-    case 9: return fcc(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8]);
-    case 10: return fcc(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9]);
-    case 11: return fcc(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10]);
-    case 12: return fcc(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10], b[s + 11]);
-    case 13: return fcc(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10], b[s + 11], b[s + 12]);
-    case 14: return fcc(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10], b[s + 11], b[s + 12], b[s + 13]);
-    case 15: return fcc(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10], b[s + 11], b[s + 12], b[s + 13], b[s + 14]);
-    case 16: return fcc(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10], b[s + 11], b[s + 12], b[s + 13], b[s + 14], b[s + 15]);
+    case 1: return fromCharCode(b[s]);
+    case 2: return fromCharCode(b[s], b[s + 1]);
+    case 3: return fromCharCode(b[s], b[s + 1], b[s + 2]);
+    case 4: return fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3]);
+    case 5: return fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4]);
+    case 6: return fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5]);
+    case 7: return fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6]);
+    case 8: return fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7]);
+    case 9: return fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8]);
+    case 10: return fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9]);
+    case 11: return fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10]);
+    case 12: return fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10], b[s + 11]);
+    case 13: return fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10], b[s + 11], b[s + 12]);
+    case 14: return fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10], b[s + 11], b[s + 12], b[s + 13]);
+    case 15: return fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10], b[s + 11], b[s + 12], b[s + 13], b[s + 14]);
+    case 16: return fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10], b[s + 11], b[s + 12], b[s + 13], b[s + 14], b[s + 15]);
     default: throw new RangeError(`shortString: ${n} bytes`);
   }
 }
@@ -99,25 +97,18 @@ export class WaferParser implements RequestParser, MachineCallbacks {
   // folded, a string.
   private buf: Buffer | null = null;
   private items = 0;
-  private readonly iStart: number[] = [];
-  private readonly iEnd: number[] = [];
-  private readonly iStr: (string | null)[] = [];
+  private readonly itemStart: number[] = [];
+  private readonly itemEnd: number[] = [];
+  private readonly itemString: (string | null)[] = [];
   private ranges = 0;
+  private readonly shortStrings: ShortStrings;
   /**
-   * The strings of the last short head, by item, and their bytes (item i at i * SHORT): a
-   * client sends the same target, names and values again and again, and comparing a few bytes
-   * costs less than making the string (nor does the copy have to be collected).
-   */
-  private readonly last: string[] = new Array<string>(SHORT_ITEMS).fill('');
-  private readonly lastBytes = new Uint8Array(SHORT_ITEMS * SHORT);
-  /**
-   * The target and fields of the head the machine remembers for onRepeatHead (a copy: the
-   * arrays handed out are the requests' own), kept once the head has come twice in a row
+   * The head the machine remembers for onRepeatHead (parser/head-memo.ts), whose strings this
+   * keeps (a copy: the arrays handed out are the requests' own) once it has come twice in a row
    * (`again`: the machine found it repeated before they were kept); whether the head being
    * read is a repeat.
    */
-  private repeatUrl = '';
-  private repeatRaw: string[] | null = null;
+  private readonly repeated: RepeatedHead;
   private again = false;
   private repeat = false;
   /** Where the last rangeSlice() starts in the buffer. */
@@ -145,9 +136,11 @@ export class WaferParser implements RequestParser, MachineCallbacks {
     this.maxHeaderCount = options.maxHeaderCount ?? PARSER_LIMITS.maxHeaderCount;
     this.maxUrlLength = options.maxUrlLength ?? PARSER_LIMITS.maxUrlLength;
     this.maxChunkExtensionSize = options.maxChunkExtensionSize ?? PARSER_LIMITS.maxChunkExtensionSize;
+    this.shortStrings = new ShortStrings({ enabled: parserCacheOn(options.caches, 'shortStrings') });
+    this.repeated = new RepeatedHead({ enabled: parserCacheOn(options.caches, 'repeatHead') });
     this.machine = new RequestMachine(this, options.lenient ?? 0,
       (options.chunkSpacesOnlyBeforeExtension === true ? RULE_CHUNK_BWS_BEFORE_EXT : 0) |
-      (options.teEmptyListElements === true ? RULE_TE_EMPTY_ELEMENTS : 0));
+      (options.teEmptyListElements === true ? RULE_TE_EMPTY_ELEMENTS : 0), this.repeated);
   }
 
   execute(data: Buffer): number {
@@ -229,25 +222,25 @@ export class WaferParser implements RequestParser, MachineCallbacks {
   /** A new item of the head, starting as a range of the current buffer. */
   private open(start: number, end: number): void {
     const i = this.items++;
-    this.iStart[i] = start;
-    this.iEnd[i] = end;
-    this.iStr[i] = null;
+    this.itemStart[i] = start;
+    this.itemEnd[i] = end;
+    this.itemString[i] = null;
     this.ranges++;
   }
 
   /** More bytes of item `i`: extend its range when contiguous, else go over to a string. */
   private extend(i: number, buf: Buffer, start: number, end: number): void {
-    const str = this.iStr[i];
-    if (str === null && this.iEnd[i] === start) {
-      this.iEnd[i] = end;
+    const str = this.itemString[i];
+    if (str === null && this.itemEnd[i] === start) {
+      this.itemEnd[i] = end;
       return;
     }
     const piece = (buf as Latin1Buffer).latin1Slice(start, end);
     if (str === null) {
-      this.iStr[i] = (buf as Latin1Buffer).latin1Slice(this.iStart[i], this.iEnd[i]) + piece;
+      this.itemString[i] = (buf as Latin1Buffer).latin1Slice(this.itemStart[i], this.itemEnd[i]) + piece;
       this.ranges--;
     } else {
-      this.iStr[i] = str + piece;
+      this.itemString[i] = str + piece;
     }
   }
 
@@ -258,22 +251,22 @@ export class WaferParser implements RequestParser, MachineCallbacks {
    * end. Call only with ranges !== 0.
    */
   private rangeSlice(): string {
-    const iStr = this.iStr;
+    const itemString = this.itemString;
     let first = 0;
-    while (iStr[first] !== null) first++;
+    while (itemString[first] !== null) first++;
     let last = this.items - 1;
-    while (iStr[last] !== null) last--;
-    this.sliceStart = this.iStart[first];
-    return (this.buf as Latin1Buffer).latin1Slice(this.sliceStart, this.iEnd[last]);
+    while (itemString[last] !== null) last--;
+    this.sliceStart = this.itemStart[first];
+    return (this.buf as Latin1Buffer).latin1Slice(this.sliceStart, this.itemEnd[last]);
   }
 
   /** Turn every range into a string (one slice of the buffer, cut up). */
   private rangesToStrings(): void {
     const all = this.rangeSlice();
     const lo = this.sliceStart;
-    const iStr = this.iStr;
+    const itemString = this.itemString;
     for (let i = 0; i < this.items; i++) {
-      if (iStr[i] === null) iStr[i] = all.substring(this.iStart[i] - lo, this.iEnd[i] - lo);
+      if (itemString[i] === null) itemString[i] = all.substring(this.itemStart[i] - lo, this.itemEnd[i] - lo);
     }
     this.ranges = 0;
   }
@@ -302,18 +295,18 @@ export class WaferParser implements RequestParser, MachineCallbacks {
   }
 
   /** A whole request line (the machine's fast path): onUrl's work; declined on overflow. */
-  onRequestLine(_buf: Buffer, us: number, ue: number): CbResult {
-    if (this.urlLength !== 0 || this.headerBytes + (ue - us) >= this.maxHeaderSize) return 1;
-    this.headerBytes += ue - us;
-    this.open(us, ue);
-    this.urlLength = ue - us;
+  onRequestLine(_buf: Buffer, urlStart: number, urlEnd: number): CbResult {
+    if (this.urlLength !== 0 || this.headerBytes + (urlEnd - urlStart) >= this.maxHeaderSize) return 1;
+    this.headerBytes += urlEnd - urlStart;
+    this.open(urlStart, urlEnd);
+    this.urlLength = urlEnd - urlStart;
     return 0;
   }
 
   /** The head repeats the one remembered: its strings again (nothing counted, as it passed). */
   onRepeatHead(): CbResult {
     if (this.items !== 0 || this.headerBytes !== 0 || this.headDone) return 1;
-    if (this.repeatRaw === null) {
+    if (this.repeated.rawHeaders === null) {
       // Read it again (and keep its strings this time).
       this.again = true;
       return 1;
@@ -363,20 +356,20 @@ export class WaferParser implements RequestParser, MachineCallbacks {
    * value kept without its trailing OWS. Declined (1) when the line would pass
    * maxHeaderSize, so the overflow is found by the callbacks above at llhttp's offset.
    */
-  onHeaderLine(_buf: Buffer, ns: number, ne: number, vs: number, ve: number, te: number): CbResult {
-    const field = this.headerBytes + (ne - ns);
-    const total = field + (ve - vs);
+  onHeaderLine(_buf: Buffer, nameStart: number, nameEnd: number, valueStart: number, valueEnd: number, trimmedEnd: number): CbResult {
+    const field = this.headerBytes + (nameEnd - nameStart);
+    const total = field + (valueEnd - valueStart);
     if (field >= this.maxHeaderSize || total >= this.maxHeaderSize || this.headDone) return 1;
     this.headerBytes = total;
     let i = this.items;
-    if (i === 0) this.open(ns, ns); // (no target: cannot happen, as in onHeaderField)
+    if (i === 0) this.open(nameStart, nameStart); // (no target: cannot happen, as in onHeaderField)
     i = this.items;
-    this.iStart[i] = ns;
-    this.iEnd[i] = ne;
-    this.iStr[i] = null;
-    this.iStart[i + 1] = vs;
-    this.iEnd[i + 1] = te;
-    this.iStr[i + 1] = null;
+    this.itemStart[i] = nameStart;
+    this.itemEnd[i] = nameEnd;
+    this.itemString[i] = null;
+    this.itemStart[i + 1] = valueStart;
+    this.itemEnd[i + 1] = trimmedEnd;
+    this.itemString[i + 1] = null;
     this.items = i + 2;
     this.ranges += 2;
     return 0;
@@ -389,9 +382,9 @@ export class WaferParser implements RequestParser, MachineCallbacks {
   private strings(): string[] {
     const n = this.items;
     const buf = this.buf as Latin1Buffer;
-    const iStart = this.iStart;
-    const iEnd = this.iEnd;
-    const iStr = this.iStr;
+    const itemStart = this.itemStart;
+    const itemEnd = this.itemEnd;
+    const itemString = this.itemString;
     if (n === 0) {
       this.url = '';
       return [];
@@ -401,18 +394,18 @@ export class WaferParser implements RequestParser, MachineCallbacks {
     let lo = 0;
     let short = n <= SHORT_ITEMS;
     if (this.ranges !== 0) {
-      for (let i = 0; short && i < n; i++) if (iStr[i] === null && iEnd[i] - iStart[i] > SHORT) short = false;
+      for (let i = 0; short && i < n; i++) if (itemString[i] === null && itemEnd[i] - itemStart[i] > SHORT_PIECE) short = false;
       if (!short) {
         all = this.rangeSlice();
         lo = this.sliceStart;
       }
     }
     for (let i = 0; i < n; i++) {
-      const str = iStr[i];
+      const str = itemString[i];
       let v: string;
       if (str === null) {
-        const s = iStart[i];
-        let e = iEnd[i];
+        const s = itemStart[i];
+        let e = itemEnd[i];
         if ((i & 1) === 0 && i > 0) {
           while (e > s && (buf[e - 1] === 32 || buf[e - 1] === 9)) e--;
         }
@@ -430,12 +423,14 @@ export class WaferParser implements RequestParser, MachineCallbacks {
 
   /** Item i (i < SHORT_ITEMS) of a short head: the last head's string when the bytes match. */
   private shortItem(i: number, buf: Buffer, s: number, n: number): string {
-    const last = this.last;
-    const kept = this.lastBytes;
-    const at = i * SHORT;
+    const memo = this.shortStrings;
+    const last = memo.strings;
+    const kept = memo.bytes;
+    const at = i * SHORT_PIECE;
     if (last[i].length === n && sameBytes(buf, s, kept, at, n)) return last[i];
     let v = shortString(buf, s, n);
     if ((i & 1) === 1) v = COMMON_NAMES.get(v) ?? v;
+    if (!memo.enabled) return v;
     last[i] = v;
     for (let k = 0; k < n; k++) kept[at + k] = buf[s + k];
     return v;
@@ -448,8 +443,8 @@ export class WaferParser implements RequestParser, MachineCallbacks {
     if (this.repeat) {
       // The same bytes as a head that passed these limits and was handed over: hand over the same.
       this.repeat = false;
-      this.url = this.repeatUrl;
-      return this.handOver(m, (this.repeatRaw as string[]).slice());
+      this.url = this.repeated.url;
+      return this.handOver(m, (this.repeated.rawHeaders as string[]).slice());
     }
     // Checked once the head is whole, as the llhttp backend does (both are bounded by
     // maxHeaderSize meanwhile).
@@ -464,8 +459,8 @@ export class WaferParser implements RequestParser, MachineCallbacks {
     const rawHeaders = this.strings();
     if (m.repeatable) {
       // The machine remembers this head now: its strings, when it has come twice in a row.
-      this.repeatUrl = this.url;
-      this.repeatRaw = this.again ? rawHeaders.slice() : null;
+      this.repeated.url = this.url;
+      this.repeated.rawHeaders = this.again ? rawHeaders.slice() : null;
     }
     return this.handOver(m, rawHeaders);
   }

@@ -58,7 +58,7 @@ t.test('no buffer is kept between chunks: a span cut by a chunk end is delivered
   const m = new RequestMachine(rec);
   const first = bin('GET /a HTTP/1.1\r\nUser-Ag');
   t.equal(m.execute(first), 0);
-  // (Its own copy of a remembered head, rBytes, is no view of what it was given.)
+  // (Its own copy of a remembered head, RepeatedHead.bytes, is no view of what it was given.)
   const held = Object.values(m).filter((v) => v instanceof Uint8Array && v.buffer === first.buffer);
   t.strictSame(held, [], 'the machine holds no view of the bytes it was given');
   t.equal(rec.seen[rec.seen.length - 1], 'field=User-Ag');

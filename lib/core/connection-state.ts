@@ -12,6 +12,7 @@ import type { RequestHead, RequestParser, RequestSink } from '../../parser/types
 import type { RawHandle, RawOwner } from '../../loop/raw-socket.js';
 import type { LoopConnection, LoopStrategy } from '../../loop/types.js';
 import type { ParserPool } from './parser-pool.js';
+import type { ServerCaches } from './caches.js';
 import type { Limits } from './limits.js';
 import type { Response, ResponseSink } from './response.js';
 import type { BodySource, Request } from './request.js';
@@ -67,6 +68,7 @@ export interface ServerCore {
   readonly handler: Handler;
   readonly limits: Limits;
   readonly parsers: ParserPool;
+  readonly caches: ServerCaches;
   readonly streamBody: boolean;
   readonly loop: LoopStrategy;
   readonly counters: ServerStats;
@@ -179,6 +181,7 @@ export abstract class ConnectionState implements LoopConnection, RequestSink, Re
   abstract resumeBody(): void;
   abstract remoteAddress(): string | undefined;
   abstract proxyTrust(): ProxyTrust | null;
+  abstract get caches(): ServerCaches;
   abstract onRawWriteDone(status: number): void;
 
   // Calls between jobs (implemented by Connection, each in the job's own file).

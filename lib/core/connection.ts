@@ -11,6 +11,7 @@ import { ownSocket } from '../../loop/owner.js';
 import { RequestBodyError, type Request } from './request.js';
 import type { Response } from './response.js';
 import type { ProxyTrust } from './proxy.js';
+import type { ServerCaches } from './caches.js';
 import {
   CloseState, ConnectionState, Phase, ReadState, WriteState, isQueueEmpty, stopReading, type ServerCore,
 } from './connection-state.js';
@@ -118,6 +119,11 @@ export class Connection extends ConnectionState {
 
   proxyTrust(): ProxyTrust | null {
     return this.core.trustProxy;
+  }
+
+  /** The server's memos (lib/core/caches.ts), for this connection's requests and responses. */
+  get caches(): ServerCaches {
+    return this.core.caches;
   }
 
   // ---------------------------------------------------------------- between the jobs

@@ -3,7 +3,7 @@
 // HttpError's own status), and what becomes of requests that will never be answered (abandon).
 import { errorStatus } from './http-error.js';
 import { RequestBodyError, type Request } from './request.js';
-import { Response } from './response.js';
+import { Response, RESPONSE_CLOSE } from './response.js';
 import { CloseState, stopReading, type ConnectionState } from './connection-state.js';
 
 /**
@@ -94,7 +94,7 @@ export function fail(conn: ConnectionState, status: number): void {
     return;
   }
   if (res === null) {
-    res = new Response(null as never, conn, false, false, false);
+    res = new Response(null as never, conn, RESPONSE_CLOSE);
     conn.enqueue(res);
   } else if (res.started) (res.req as Request).finish(new RequestBodyError('WAFER_REQUEST_FAILED', status));
   res.started = true;

@@ -6,7 +6,7 @@ import { errorCode, statusForError } from '../../parser/errors.js';
 import type { RequestHead } from '../../parser/types.js';
 import { addSize, growCapacity } from './limits.js';
 import { Request } from './request.js';
-import { Response } from './response.js';
+import { Response, RESPONSE_KEEP_ALIVE, RESPONSE_TO_HEAD, RESPONSE_TO_HTTP10 } from './response.js';
 import { headRuleStatus, sameName, validateHead } from './validate.js';
 import { CloseState, EMPTY, Phase, ReadState, stopReading, type ConnectionState } from './connection-state.js';
 
@@ -88,7 +88,8 @@ export function onHead(conn: ConnectionState, head: RequestHead): void {
   conn.phase = Phase.Body;
   const req = new Request(head, conn);
   const http10 = head.versionMinor === 0 && head.versionMajor === 1;
-  const res = new Response(req, conn, head.keepAlive && !core.closing, head.method === 'HEAD', http10);
+  const res = new Response(req, conn, (head.keepAlive && !core.closing ? RESPONSE_KEEP_ALIVE : 0) |
+    (head.method === 'HEAD' ? RESPONSE_TO_HEAD : 0) | (http10 ? RESPONSE_TO_HTTP10 : 0));
   if (core.accessLog !== null) core.accessLog.begin(res);
   conn.enqueue(res);
   conn.reading = res;
@@ -108,7 +109,7 @@ export function onHead(conn: ConnectionState, head: RequestHead): void {
   // HTTP/1.x only (505), Host, target form, CL/TE framing (400 when chunked is not final,
   // RFC 9112 §6.3; 501 for a coding we cannot decode, §6.1): the rules a parser leaves to the
   // server (lib/core/validate.ts).
-  const broken = validateHead(head);
+  const broken = validateHead(head, core.caches);
   if (broken !== null) return conn.fail(headRuleStatus(broken));
   if (!core.streamBody && head.contentLength > core.limits.maxBodySize) return conn.fail(413);
   // A declared body that cannot fit in the budget now is refused before any of it is sent

@@ -9,11 +9,6 @@ import { clientAddress, forwardedProtocol, type ProxyTrust } from './proxy.js';
 
 const EMPTY = Buffer.alloc(0);
 
-// The last target split by `path` (handlers route on it for every request, and clients repeat
-// their targets): the same target gives the same path without searching it again.
-let lastUrl = '/';
-let lastPath = '/';
-
 /**
  * Why a streamed body stopped before its end (what reading `req` rejects with). Not an
  * HttpError: the engine has answered already, or nobody is left to answer.
@@ -93,12 +88,8 @@ export class Request implements WaferRequest {
 
   get path(): string {
     const url = this.url;
-    if (url === lastUrl) return lastPath;
     const q = url.indexOf('?');
-    const path = q === -1 ? url : url.slice(0, q);
-    lastUrl = url;
-    lastPath = path;
-    return path;
+    return q === -1 ? url : url.slice(0, q);
   }
 
   get query(): string {

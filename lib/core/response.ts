@@ -4,6 +4,7 @@
 // leave strictly in request order). No socket logic lives here.
 import { Buffer } from 'node:buffer';
 import { dateLine } from './date.js';
+import type { FieldNameMemo, PassedString, ServerCaches } from './caches.js';
 import { codedError } from './http-error.js';
 import { bodyless, checkStatusCode, statusLine, statusText } from './status.js';
 import type { WaferRequest, WaferResponse } from './types.js';
@@ -33,39 +34,30 @@ export interface ResponseSink {
   drainOut(res: Response): Promise<void>;
   /** The connection is gone. */
   isClosed(): boolean;
+  /** The server's memos. */
+  readonly caches: ServerCaches;
 }
 
 // RFC 9110 §5.1 field-name = token (§5.6.2).
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
-// Header names a handler uses are few and repeat on every request: each is checked against
-// the token grammar once and its lower-case form remembered (up to a bound, so hostile names
-// cannot grow the cache without limit).
-const KEYS = new Map<string, string>();
-const MAX_KEYS = 512;
-
-let lastName = '';
-let lastKey = '';
-
-function fieldKey(name: string): string {
-  if (name === lastName) return lastKey;
-  const known = KEYS.get(name);
+/** A field name's lower-case form, once it is known to be a token. Header names a handler uses are few and repeat on every response. */
+function fieldKey(memo: FieldNameMemo, name: string): string {
+  if (name === memo.lastName) return memo.lastKey;
+  const known = memo.lower.get(name);
   if (known !== undefined) {
-    lastName = name;
-    lastKey = known;
+    memo.rememberLast(name, known);
     return known;
   }
   if (typeof name !== 'string' || !TOKEN.test(name)) {
     throw codedError(TypeError, 'ERR_INVALID_HTTP_TOKEN', `Header name must be a valid HTTP token ["${String(name)}"]`);
   }
   const key = name.toLowerCase();
-  if (KEYS.size < MAX_KEYS) KEYS.set(name, key);
+  memo.remember(name, key);
   return key;
 }
 
 const VALUE_BAD = 0, VALUE_ASCII = 1, VALUE_WIDE = 2;
-// The last value checked: handlers set the same constant strings on every request.
-let lastAsciiValue = '';
 
 /**
  * VALUE_BAD for a character a field value (RFC 9110 §5.5: HTAB, SP, VCHAR, obs-text) or a
@@ -74,8 +66,8 @@ let lastAsciiValue = '';
  * for it) — what node:http refuses as ERR_INVALID_CHAR. VALUE_WIDE when some character is
  * obs-text (0x80..0xFF), else VALUE_ASCII.
  */
-function checkFieldValue(value: string): number {
-  if (value === lastAsciiValue) return VALUE_ASCII;
+function checkFieldValue(memo: PassedString, value: string): number {
+  if (value === memo.passed) return VALUE_ASCII;
   let wide = false;
   for (let i = 0; i < value.length; i++) {
     const c = value.charCodeAt(i);
@@ -83,7 +75,7 @@ function checkFieldValue(value: string): number {
     if (c > 0x7f) wide = true;
   }
   if (wide) return VALUE_WIDE;
-  lastAsciiValue = value;
+  memo.remember(value);
   return VALUE_ASCII;
 }
 
@@ -91,28 +83,14 @@ function indexOfKey(fields: HeaderValue[], key: string): number {
   for (let i = 0; i < fields.length; i += 3) if (fields[i] === key) return i;
   return -1;
 }
-// A one-entry memo of the last head rendered: a server answers most requests with the same
-// status, the same header strings and the same Date second, so the head (and head + text body)
-// is rendered once and reused — no string building or flattening per response. Inputs are
-// compared by value (=== on the strings); array values are never memoized.
-const FLAG_HEAD = 1, FLAG_HTTP10 = 2, FLAG_KEEPALIVE = 4, FLAG_NOBODY = 8, FLAG_CHUNKED = 16;
-const memo = {
-  code: 0,
-  length: -2,
-  date: '',
-  /** isHead/http10/keepAlive on the way in. */
-  input: 0,
-  fields: null as HeaderValue[] | null,
-  head: '',
-  /** noBody/chunked/keepAlive as rendering left them. */
-  output: 0,
-  body: '',
-  /** The body's length in bytes. */
-  bodyLength: 0,
-  whole: '',
-  /** `whole` has been flattened. */
-  flat: true,
-};
+/**
+ * What the request tells a new Response about its answer (the constructor's `request`
+ * argument, bits): it was HEAD, it spoke HTTP/1.0, the connection may carry another request.
+ * RESPONSE_CLOSE: none of these (the engine's own answers, which close).
+ */
+export const RESPONSE_TO_HEAD = 1, RESPONSE_TO_HTTP10 = 2, RESPONSE_KEEP_ALIVE = 4, RESPONSE_CLOSE = 0;
+// The rendered-head memo's inputs (the bits above) and outputs (lib/core/caches.ts RenderedHeadMemo).
+const FLAG_HEAD = RESPONSE_TO_HEAD, FLAG_HTTP10 = RESPONSE_TO_HTTP10, FLAG_KEEPALIVE = RESPONSE_KEEP_ALIVE, FLAG_NOBODY = 8, FLAG_CHUNKED = 16;
 
 /**
  * The same text as one flat string. A string built with + is a tree of its pieces, which
@@ -181,12 +159,13 @@ export class Response implements WaferResponse {
   readonly req: WaferRequest;
   private readonly sink: ResponseSink;
 
-  constructor(req: WaferRequest, sink: ResponseSink, keepAlive: boolean, isHead: boolean, http10: boolean) {
+  /** `request`: RESPONSE_* bits. */
+  constructor(req: WaferRequest, sink: ResponseSink, request: number) {
     this.req = req;
     this.sink = sink;
-    this.keepAlive = keepAlive;
-    this.isHead = isHead;
-    this.http10 = http10;
+    this.keepAlive = (request & RESPONSE_KEEP_ALIVE) !== 0;
+    this.isHead = (request & RESPONSE_TO_HEAD) !== 0;
+    this.http10 = (request & RESPONSE_TO_HTTP10) !== 0;
   }
 
   get statusMessage(): string {
@@ -202,7 +181,7 @@ export class Response implements WaferResponse {
     if (typeof value !== 'string') {
       throw argTypeError('The "statusMessage" property', 'type string', value);
     }
-    const kind = checkFieldValue(value);
+    const kind = checkFieldValue(this.sink.caches.asciiValue, value);
     if (kind === VALUE_BAD) throw invalidChar('statusMessage');
     if (kind === VALUE_WIDE) this.asciiHead = false;
     this._statusMessage = value;
@@ -210,7 +189,7 @@ export class Response implements WaferResponse {
 
   setHeader(name: string, value: HeaderValue): this {
     if (this.headersSent) throw headersSentError();
-    const key = fieldKey(name);
+    const key = fieldKey(this.sink.caches.fieldNames, name);
     if (typeof value === 'string') this.checkValue(name, value);
     else if (typeof value !== 'number') value = this.checkList(name, value);
     // The framing fields are read once here, so that what the body adds up to can be checked
@@ -235,7 +214,7 @@ export class Response implements WaferResponse {
   }
 
   private checkValue(name: string, value: string): void {
-    const kind = checkFieldValue(value);
+    const kind = checkFieldValue(this.sink.caches.asciiValue, value);
     if (kind === VALUE_BAD) throw invalidChar(`header content ["${name}"]`);
     if (kind === VALUE_WIDE) this.asciiHead = false;
   }
@@ -381,6 +360,7 @@ export class Response implements WaferResponse {
     if (this.writableEnded) return;
     if (body !== undefined && typeof body !== 'string') body = body === null ? undefined : bodyBuffer(body);
     if (!this.headersSent) {
+      const memo = this.sink.caches.renderedHead;
       const length = body === undefined ? 0 : typeof body === 'string' ? (body === memo.body ? memo.bodyLength : Buffer.byteLength(body)) : body.length;
       if (this.declaredLength >= 0) this.countBody(length, true);
       const head = this.renderHead(length);
@@ -412,7 +392,7 @@ export class Response implements WaferResponse {
         }
         else {
           whole = head + body;
-          if (head === memo.head && body.length <= 4096) {
+          if (head === memo.head && body.length <= 4096 && memo.enabled) {
             memo.body = body;
             memo.bodyLength = length;
             memo.whole = whole;
@@ -483,6 +463,7 @@ export class Response implements WaferResponse {
     const code = this.statusCode;
     const input = (this.isHead ? FLAG_HEAD : 0) | (this.http10 ? FLAG_HTTP10 : 0) | (this.keepAlive ? FLAG_KEEPALIVE : 0);
     const date = dateLine();
+    const memo = this.sink.caches.renderedHead;
     if (this._statusMessage === '' && code === memo.code && length === memo.length && input === memo.input &&
       date === memo.date && sameFields(this.fields, memo.fields)) {
       const out = memo.output;
@@ -497,7 +478,7 @@ export class Response implements WaferResponse {
     checkStatusCode(code);
     const head = this.render(code, length, date);
     this.headersSent = true;
-    if (this._statusMessage === '' && memoizable(this.fields)) {
+    if (this._statusMessage === '' && memo.enabled && memoizable(this.fields)) {
       memo.code = code;
       memo.length = length;
       memo.input = input;

@@ -19,6 +19,7 @@ import type { Handler, ServerOptions, ServerStats, WaferServer } from './types.j
 export { DEFAULT_OPTIONS, KNOWN_OPTIONS, editDistance } from './options.js';
 import { resolveTrustProxy, type ProxyTrust } from './proxy.js';
 import { AccessLog } from './access-log.js';
+import { cacheOn, checkCacheSwitch, ServerCaches } from './caches.js';
 
 function ignore(): void {}
 
@@ -40,6 +41,8 @@ export class Server implements ServerCore, WaferServer {
   readonly parserKind: ParserKind;
   readonly parserOptions: ParserOptions;
   readonly parsers: ParserPool;
+  /** This server's memos (lib/core/caches.ts): its connections, requests and responses share them, no other server does. */
+  readonly caches: ServerCaches;
   readonly streamBody: boolean;
   readonly loop: LoopStrategy;
   readonly rawSocket: boolean;
@@ -89,6 +92,7 @@ export class Server implements ServerCore, WaferServer {
     this.loop = kind === 'edge' ? edge : poll;
     this.parserKind = options.parser ?? DEFAULT_OPTIONS.parser;
     if (this.parserKind !== 'wafer' && this.parserKind !== 'llhttp') throw new TypeError(`unknown parser: ${String(this.parserKind)} (expected 'wafer' or 'llhttp')`);
+    checkCacheSwitch(options.caches);
     this.parserOptions = {
       // RFC 9112 §7.1.1 allows BWS before a chunk extension's `;` (`5 ;ext`); llhttp refuses it
       // unless this flag is set. Everything else stays strict (parser/RULES.md).
@@ -101,7 +105,9 @@ export class Server implements ServerCore, WaferServer {
       maxHeaderCount: this.limits.maxHeaderCount,
       maxUrlLength: this.limits.maxUrlLength,
       maxChunkExtensionSize: this.limits.maxChunkExtensionSize,
+      caches: { repeatHead: cacheOn(options.caches, 'repeatHead'), shortStrings: cacheOn(options.caches, 'shortStrings') },
     };
+    this.caches = new ServerCaches(options.caches);
     this.parsers = new ParserPool(this.parserKind, this.parserOptions);
     this.streamBody = options.streamBody === true;
     this.rawSocket = options.rawSocket !== false;

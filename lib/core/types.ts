@@ -163,7 +163,19 @@ export interface ServerOptions extends Partial<Limits> {
    * (EADDRINUSE). The file is removed by close().
    */
   path?: string;
+  /**
+   * Testing and diagnostic switch, not a tuning knob: false turns off every memo of the
+   * request and response path (lib/core/caches.ts, parser/head-memo.ts), an object turns off
+   * the ones it names with false. Answers are the same bytes either way (only slower).
+   * Default true.
+   */
+  caches?: CacheSwitch;
 }
+
+/** The memos a `caches` option names (docs/performance.md says what each remembers). */
+export type CacheName = 'repeatHead' | 'shortStrings' | 'host' | 'originForm' | 'fieldNames' | 'asciiValue' | 'renderedHead';
+/** `caches` option: true (default) or false for all, or per memo (unnamed ones stay on). */
+export type CacheSwitch = boolean | Partial<Record<CacheName, boolean>>;
 
 export interface ServerStats {
   /** Connections open now. */

@@ -9,19 +9,15 @@
 // they are kept so that the answer does not depend on the parser or on its lenient flags.
 // parser/RULES.md lists every rule, which layer enforces it, and the test that checks it.
 import type { RequestHead } from '../../parser/types.js';
+import { NO_CACHES, type ServerCaches } from './caches.js';
 import { MAX_SAFE, parseDecimal } from './limits.js';
-
-/** The last Host value that passed (a string compare is cheaper than the check). */
-let lastGoodHost = 'localhost';
-/** The last origin-form target isTargetFor() passed (likewise). */
-let lastOriginForm = '/';
 
 /**
  * A field name equal to `lower` (lower-case) ignoring ASCII case, without allocating.
  * Only A-Z fold, so token characters such as '^' and '~' never match each other. `title`, the
  * usual capitalised spelling, then `lower` are tried first with `===` (the names clients send
- * are one of the two, and parser/wafer.ts hands common ones over as these very constants; a
- * charCodeAt loop costs ~40 ns even for "Host").
+ * are one of the two, and parser/wafer.ts hands common ones over as these very constants, so
+ * the charCodeAt loop is rarely reached).
  */
 export function sameName(name: string, lower: string, title?: string): boolean {
   if (name.length !== lower.length) return false;
@@ -84,7 +80,7 @@ function unknownRule(rule: never): never {
 }
 
 /** null when the head may be served; else the rule it broke (see headRuleStatus()). */
-export function validateHead(head: RequestHead): HeadRule | null {
+export function validateHead(head: RequestHead, caches: ServerCaches = NO_CACHES): HeadRule | null {
   // RFC 9110 §15.6.6 / RFC 9112 §2.3: only HTTP/1.x is spoken here (a parser passes 0.9 and
   // 2.0; it refuses other well-formed versions itself, HPE_UNSUPPORTED_VERSION).
   if (head.versionMajor !== 1) return 'version-unsupported';
@@ -113,14 +109,13 @@ export function validateHead(head: RequestHead): HeadRule | null {
   // one Host line, and for a Host with an invalid value (which includes userinfo).
   if (hosts === 0 && head.versionMinor >= 1) return 'host-missing';
   if (hosts > 1) return 'host-repeated';
-  // (=== is the cheapest compare here: ~10 ns for the flat strings of a short head, ~75 ns for
-  // a slice of a longer one; startsWith and charCodeAt loops measured 130-145 ns.)
-  if (hosts === 1 && host !== lastGoodHost) {
+  // (=== is the cheapest compare here: startsWith and charCodeAt loops cost more.)
+  if (hosts === 1 && host !== caches.host.passed) {
     if (!isHostValue(trimOws(host), true)) return host.indexOf('@') !== -1 ? 'host-userinfo' : 'host-invalid';
-    lastGoodHost = host; // keep-alive clients repeat the same Host: check it once
+    caches.host.remember(host);
   }
 
-  const target = targetRule(head.method, head.url);
+  const target = targetRule(head.method, head.url, caches);
   if (target !== null) return target;
 
   if (te !== null) {
@@ -206,21 +201,19 @@ export function listItems(value: string): string[] | null {
  * already refused bytes no target may hold; this checks the form.
  */
 export function isTargetFor(method: string, url: string): boolean {
-  return targetRule(method, url) === null;
+  return targetRule(method, url, NO_CACHES) === null;
 }
 
 /** isTargetFor() naming the rule a refused target breaks. */
-function targetRule(method: string, url: string): HeadRule | null {
+function targetRule(method: string, url: string, caches: ServerCaches): HeadRule | null {
   // §3.2.3: uri-host ":" port
   if (method === 'CONNECT') return isHostValue(url, false) ? null : 'target-connect';
-  // The last origin-form target that passed: clients ask for the same path again and again
-  // (and a short head's target is then the very same string, parser/wafer.ts).
-  if (url === lastOriginForm) return null;
+  if (url === caches.originForm.passed) return null;
   if (url === '*') return method === 'OPTIONS' ? null : 'target-asterisk'; // §3.2.4
   // A fragment is never part of a request target (§3.2: origin-form is path ["?" query]).
   if (url.indexOf('#') !== -1) return 'target-fragment';
   if (url.charCodeAt(0) === 47) {
-    lastOriginForm = url;
+    caches.originForm.remember(url);
     return null; // origin-form: "/" …
   }
   if (url.charCodeAt(0) === 42) return 'target-asterisk'; // asterisk-form is `*` alone
