@@ -14,7 +14,8 @@ import { Response, type ResponseSink } from './response.js';
 import { headRuleStatus, sameName, validateHead } from './validate.js';
 import type { ParserPool } from './parser-pool.js';
 import type { Limits } from './limits.js';
-import type { Handler, ServerStats } from './types.js';
+import type { Handler, ServerStats, UpgradeHandler } from './types.js';
+import { handOver, takesUpgrade } from './upgrade.js';
 import { ownSocket } from '../../loop/owner.js';
 import type { LoopConnection, LoopStrategy } from '../../loop/types.js';
 
@@ -57,6 +58,10 @@ const enum Bit {
   Batching = 1 << 0, OutAscii = 1 << 1, PausedByUs = 1 << 2, LoopHeld = 1 << 3, Feeding = 1 << 4,
   WaitingForDrain = 1 << 5, Closing = 1 << 6, Ended = 1 << 7, Closed = 1 << 8, PeerEnded = 1 << 9,
   Discarding = 1 << 10, LoopPaused = 1 << 11, LoopActive = 1 << 12, CloseAfterWrite = 1 << 13, Served = 1 << 14,
+  /** The last request read goes to core.upgrade (set in onHead; reading never resumes). */
+  Upgrade = 1 << 15,
+  /** …and it is complete, the bytes after it held: hand over once it is at the front (endBatch). */
+  UpgradeReady = 1 << 16,
 }
 const FLAGS: readonly (readonly [string, Bit])[] = [
   ['batching', Bit.Batching], ['outAscii', Bit.OutAscii], ['pausedByUs', Bit.PausedByUs], ['loopHeld', Bit.LoopHeld],
@@ -81,6 +86,10 @@ export interface ServerCore {
   closing: boolean;
   onHandlerError(err: unknown): void;
   release(conn: Connection): void;
+  /** ServerOptions.upgrade, or null. */
+  readonly upgrade: UpgradeHandler | null;
+  /** The connection's socket leaves wafer for the upgrade callback (accounting, listeners). */
+  upgraded(conn: Connection): void;
 }
 
 export class Connection implements RequestSink, ResponseSink, BodySource, RawOwner, LoopConnection {
@@ -173,10 +182,13 @@ export class Connection implements RequestSink, ResponseSink, BodySource, RawOwn
     let pos = 0;
     while (pos < end) {
       const stop = this.reading === null && end - pos > HEAD_SLICE ? pos + HEAD_SLICE : end;
-      this.parse(pos === 0 && stop === end ? data : data.subarray(pos, stop));
+      const rest = this.parse(pos === 0 && stop === end ? data : data.subarray(pos, stop));
       pos = stop;
       const flags = this.flags;
-      if ((flags & (Bit.Closing | Bit.Discarding | Bit.Closed)) !== 0) break;
+      if ((flags & (Bit.Closing | Bit.Discarding | Bit.Closed)) !== 0) {
+        if (rest >= 0) this.upgradeArrived(data.subarray(stop - rest));
+        break;
+      }
       if ((flags & Bit.PausedByUs) !== 0 && pos < end) {
         // Reading paused inside this arrival: keep a copy of the rest for resume() (the edge
         // loop's read buffer is reused by the next read).
@@ -192,20 +204,22 @@ export class Connection implements RequestSink, ResponseSink, BodySource, RawOwn
     }
   }
 
-  private parse(data: Buffer): void {
+  /** Returns -1, or after a complete request for core.upgrade the count of bytes of `data` after it. */
+  private parse(data: Buffer): number {
     if (this.phase === Phase.Idle) {
       this.phase = Phase.Head;
       this.phaseStart = this.core.now;
     }
     let parser = this.parser;
     if (parser === null) parser = this.parser = this.core.parsers.acquire(this);
-    parser.execute(data);
+    const consumed = parser.execute(data);
     const err = parser.error;
     if (err !== null) {
       if (!this.closing) this.fail(statusForError(errorCode(err)));
     } else if (parser.upgraded) {
       // The parser stopped after an Upgrade/CONNECT head (onHead made it the last request).
       this.closing = true;
+      if ((this.flags & Bit.Upgrade) !== 0 && this.reading === null) return data.length - consumed;
     } else if (this.reading === null) {
       if (parser.idle === true) {
         // Between messages: the parser goes back to the pool until the next byte arrives.
@@ -218,6 +232,7 @@ export class Connection implements RequestSink, ResponseSink, BodySource, RawOwn
         this.phaseStart = this.core.now;
       }
     }
+    return -1;
   }
 
   /** The drain is over: everything written during it leaves in one write. */
@@ -245,6 +260,8 @@ export class Connection implements RequestSink, ResponseSink, BodySource, RawOwn
       }
     }
     if ((this.flags & Bit.CloseAfterWrite) !== 0) this.finishClose();
+    // Earlier answers are written: an upgrade that waited behind them goes now.
+    if ((this.flags & Bit.UpgradeReady) !== 0 && this.queue !== null && this.queue.length === 1) return this.handOff();
     // A raw write that libuv finished at once brings no completion: check here.
     this.drainIfWritten();
   }
@@ -326,6 +343,11 @@ export class Connection implements RequestSink, ResponseSink, BodySource, RawOwn
       if (expect.trim().toLowerCase() !== '100-continue') return this.fail(417);
       // HTTP/1.0 clients do not know 1xx; a body-less request needs no go-ahead.
       if (!http10 && (head.contentLength > 0 || head.chunked)) this.writeOut(res, CONTINUE);
+    }
+    if (head.upgrade && core.upgrade !== null && !core.closing && takesUpgrade(head)) {
+      // Not for the handler: onMessageComplete leaves it in the queue, handOff() takes it.
+      this.flags |= Bit.Upgrade;
+      return;
     }
     if (core.streamBody) {
       req.streaming = true;
@@ -412,7 +434,10 @@ export class Connection implements RequestSink, ResponseSink, BodySource, RawOwn
     this.phase = Phase.Idle;
     this.phaseStart = this.core.now;
     // The last request on this connection: pipelined bytes after it are not read.
-    if (!res.keepAlive) this.closing = true;
+    if (!res.keepAlive) {
+      this.closing = true;
+      if ((this.flags & Bit.Upgrade) !== 0) return; // for core.upgrade (handOff), not the handler
+    }
     const req = res.req as Request;
     req.completeAt = this.core.now; // handlerTimeout counts from here
     if (req.streaming) {
@@ -739,7 +764,8 @@ export class Connection implements RequestSink, ResponseSink, BodySource, RawOwn
   }
 
   private resume(): void {
-    if (!this.pausedByUs || this.closed) return;
+    // (After an upgrade request nothing more is read: what follows is the new protocol's.)
+    if ((this.flags & (Bit.PausedByUs | Bit.Closed | Bit.Upgrade)) !== Bit.PausedByUs) return;
     const queue = this.queue;
     if (queue !== null && queue.length >= this.core.limits.maxPipeline) return;
     const reading = this.reading;
@@ -772,6 +798,41 @@ export class Connection implements RequestSink, ResponseSink, BodySource, RawOwn
   /** A streaming body reader took data: read more if we had stopped. */
   resumeBody(): void {
     if (this.pausedByUs) this.resume();
+  }
+
+  // ---------------------------------------------------------------- upgrade (lib/core/upgrade.ts)
+
+  /**
+   * The request for core.upgrade is complete; `rest` is what followed it in this arrival (a
+   * view of the read buffer). Reading stops for good here: every later byte is the new
+   * protocol's, left in the socket for the upgrade callback.
+   */
+  private upgradeArrived(rest: Buffer): void {
+    if (rest.length > 0) this.held = Buffer.from(rest);
+    this.flags |= Bit.UpgradeReady;
+    this.pause();
+  }
+
+  /**
+   * The upgrade request is the only one left and every answer before it has been written (on
+   * the raw handle libuv's queue keeps the order of those writes and the callback's): the socket
+   * leaves wafer — out of the loop, the server's accounting and sweep — and goes to the app.
+   * Nothing of wafer's touches the connection after this (`closed`).
+   */
+  private handOff(): void {
+    const res = (this.queue as Response[])[0];
+    this.queue = null;
+    const head = this.held;
+    this.held = null;
+    this.flags = (this.flags | Bit.Closed | Bit.Closing) & ~(Bit.UpgradeReady | Bit.PausedByUs | Bit.LoopHeld | Bit.WaitingForDrain);
+    const parser = this.parser;
+    if (parser !== null) {
+      this.parser = null;
+      this.core.parsers.release(parser);
+    }
+    this.core.loop.detach(this);
+    this.core.upgraded(this);
+    handOver(this.core, res.req as Request, this.socket, head);
   }
 
   remoteAddress(): string | undefined {

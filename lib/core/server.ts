@@ -12,7 +12,7 @@ import { Connection, Phase, RETRY_AFTER, type ServerCore } from './connection.js
 import { ParserPool } from './parser-pool.js';
 import { dateLine } from './date.js';
 import { DEFAULT_LIMITS, isSize, parseDecimal, resolveLimits, type Limits } from './limits.js';
-import type { Handler, LoopKind, ServerOptions, ServerStats, WaferServer } from './types.js';
+import type { Handler, LoopKind, ServerOptions, ServerStats, UpgradeHandler, WaferServer } from './types.js';
 
 /** Server defaults besides the byte limits (those are DEFAULT_LIMITS in lib/core/limits.ts). */
 export const DEFAULT_OPTIONS = {
@@ -52,7 +52,7 @@ const LIMIT_KEYS = Object.keys(DEFAULT_LIMITS) as (keyof Limits)[];
 const SERVER_OPTION_KEYS: Record<Exclude<keyof ServerOptions, keyof Limits>, true> = {
   port: true, host: true, loop: true, maxConns: true, parser: true, lenient: true, streamBody: true,
   headersTimeout: true, requestTimeout: true, keepAliveTimeout: true, closeGrace: true, handlerTimeout: true,
-  rawSocket: true, onError: true,
+  rawSocket: true, onError: true, upgrade: true,
 };
 
 /** The option names listen() accepts; any other key is a TypeError (a typo must not be ignored). */
@@ -130,6 +130,11 @@ function onSocketClose(this: Socket): void {
   connectionOf<Connection>(this).onClose();
 }
 
+/** An upgraded socket closed (its 'close' listener; `this` is the server's counters). */
+function upgradedClosed(this: ServerStats): void {
+  this.upgradedOpen--;
+}
+
 function destroySocket(socket: Socket): void {
   socket.destroy();
 }
@@ -144,6 +149,7 @@ export class Server implements ServerCore, WaferServer {
   readonly loop: LoopStrategy;
   readonly rawSocket: boolean;
   readonly counters: ServerStats;
+  readonly upgrade: UpgradeHandler | null;
   /**
    * Coarse clock: ms since just before the server started, so that it stays a small integer
    * (a Smi) in every connection's timestamps, never a boxed double.
@@ -210,9 +216,11 @@ export class Server implements ServerCore, WaferServer {
     this.requestedPort = portOption(options);
     this.requestedHost = options.host ?? DEFAULT_OPTIONS.host;
     this.errorHook = options.onError ?? ((err: unknown) => console.error('wafer: handler failed:', err));
+    if (options.upgrade !== undefined && typeof options.upgrade !== 'function') throw new TypeError('upgrade must be a function (req, socket, head)');
+    this.upgrade = options.upgrade ?? null;
     this.counters = {
       connections: 0, accepted: 0, refused: 0, refusing: 0, requests: 0, parseErrors: 0, timeouts: 0, handlerErrors: 0,
-      handlerTimeouts: 0, bodyBytes: 0, bodyBudgetRejected: 0,
+      handlerTimeouts: 0, bodyBytes: 0, bodyBudgetRejected: 0, upgraded: 0, upgradedOpen: 0,
     };
     this.net = net.createServer(
       // The socket's own high-water mark is ours, so write() → false and 'drain' agree with it.
@@ -313,6 +321,23 @@ export class Server implements ServerCore, WaferServer {
     } catch {
       // a failing error hook must not take the server down
     }
+  }
+
+  /**
+   * `conn`'s socket goes to the upgrade callback: wafer's listeners come off (but the one that
+   * swallows 'error': an app that adds none must not crash the process), and it leaves `conns`
+   * — the sweep, maxConns and server.close(), which neither waits for nor closes upgraded
+   * sockets (node:http leaves them to the app too). stats() counts it until it closes.
+   */
+  upgraded(conn: Connection): void {
+    const socket = conn.socket;
+    socket.removeListener('close', onSocketClose);
+    socket.removeListener('end', onSocketEnd);
+    socket.removeListener('drain', onSocketDrain);
+    this.counters.upgraded++;
+    this.counters.upgradedOpen++;
+    socket.once('close', upgradedClosed.bind(this.counters));
+    this.release(conn);
   }
 
   release(conn: Connection): void {
