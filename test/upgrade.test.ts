@@ -236,17 +236,19 @@ forEachServerKind(t, 'an upgrade pipelined behind a GET waits its turn: the GET 
   socket.write(Buffer.concat([Buffer.from(`GET /first HTTP/1.1\r\nHost: x\r\n\r\n${handshake('/ws', key)}`), frame]));
   await sleep(60);
   t.equal(seen.length, 0, 'not handed over while the GET is unanswered');
+  // Sent while the upgrade waits: wafer must leave it in the socket for ws, after the head.
+  socket.write(clientFrame(0x1, Buffer.from('while waiting')));
   const got = await readUntil(socket, (b) => {
     const s = b.toString('latin1');
     const at = s.indexOf('HTTP/1.1 101');
-    return at !== -1 && serverFrames(b, s.indexOf('\r\n\r\n', at) + 4).length >= 1;
+    return at !== -1 && serverFrames(b, s.indexOf('\r\n\r\n', at) + 4).length >= 2;
   });
   const text = got.toString('latin1');
   const { responses } = splitResponses(text);
   t.same(responses.map((r) => r.status), [200, 101], 'in request order');
   t.equal(responses[0].body, 'late:/first');
   t.not(responses[0].headers.connection, 'close', 'the GET kept the connection');
-  t.same(serverFrames(got, text.indexOf('\r\n\r\n', text.indexOf('HTTP/1.1 101')) + 4), [[1, 'after both']]);
+  t.same(serverFrames(got, text.indexOf('\r\n\r\n', text.indexOf('HTTP/1.1 101')) + 4), [[1, 'after both'], [1, 'while waiting']]);
   t.equal(seen.length, 1);
   t.equal(server.stats().requests, 2);
 }, PARSERS);
@@ -260,6 +262,23 @@ forEachServerKind(t, 'a synchronous GET then an upgrade in one arrival: the GET 
   const got = await readUntil(socket, (b) => b.includes('HTTP/1.1 101') && b.toString('latin1').endsWith('\r\n\r\n'));
   const { responses } = splitResponses(got.toString('latin1'));
   t.same(responses.map((r) => `${r.status} ${r.body}`), ['200 http:/a', '200 http:/b', '101 ']);
+});
+
+forEachServerKind(t, 'streamBody: true changes nothing for upgrades', async (t, kind) => {
+  const { server, seen } = await mount(t, kind, { streamBody: true });
+  const ws = await open(t, server.port);
+  ws.send('streamed?');
+  t.equal(String((await nextMessage(ws)).data), 'streamed?');
+  t.equal(seen.length, 1);
+});
+
+forEachServerKind(t, 'Upgrade without Connection: upgrade (or the reverse) is a plain request, kept alive', async (t, kind) => {
+  const { server, seen } = await mount(t, kind);
+  const r = await raw(server.port, 'GET /a HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n\r\n' +
+    'GET /b HTTP/1.1\r\nHost: x\r\nConnection: upgrade\r\n\r\n', { responses: 2 });
+  t.same(splitResponses(r.text).responses.map((x) => `${x.status} ${x.body}`), ['200 http:/a', '200 http:/b']);
+  t.notOk(r.closed);
+  t.equal(seen.length, 0);
 });
 
 forEachServerKind(t, 'CONNECT goes to upgrade, with the bytes after its head', async (t, kind) => {
