@@ -264,6 +264,31 @@ forEachServerKind(t, 'a synchronous GET then an upgrade in one arrival: the GET 
   t.same(responses.map((r) => `${r.status} ${r.body}`), ['200 http:/a', '200 http:/b', '101 ']);
 });
 
+forEachServerKind(t, 'an upgrade head that straddles the engine\'s 1 KiB parse slices keeps every byte after it', async (t, kind) => {
+  const { server, seen } = await mount(t, kind);
+  const key = randomBytes(16).toString('base64');
+  const socket = await connect(server.port);
+  t.teardown(() => socket.destroy());
+  // A GET across the 1024-byte mark, the handshake ending at byte 2000, then a 126-byte frame
+  // across the 2048-byte mark: the bytes after the head run past the slice it ended in.
+  const hs = handshake('/ws', key);
+  const get = `GET /pad HTTP/1.1\r\nHost: x\r\nX-Pad: ${'p'.repeat(2000 - 39 - hs.length)}\r\n\r\n`;
+  const payload = Buffer.from('f'.repeat(120));
+  const frame = clientFrame(0x2, payload);
+  const sent = Buffer.concat([Buffer.from(get + hs), frame]);
+  t.equal(sent.indexOf(frame), 2000);
+  socket.write(sent);
+  const got = await readUntil(socket, (b) => {
+    const s = b.toString('latin1');
+    const at = s.indexOf('HTTP/1.1 101');
+    return at !== -1 && serverFrames(b, s.indexOf('\r\n\r\n', at) + 4).length >= 1;
+  });
+  const text = got.toString('latin1');
+  t.same(splitResponses(text).responses.map((r) => r.status), [200, 101]);
+  t.same(serverFrames(got, text.indexOf('\r\n\r\n', text.indexOf('HTTP/1.1 101')) + 4), [[2, payload.toString('latin1')]]);
+  t.ok(seen[0].head.equals(frame), 'head: the whole frame');
+}, PARSERS);
+
 forEachServerKind(t, 'streamBody: true changes nothing for upgrades', async (t, kind) => {
   const { server, seen } = await mount(t, kind, { streamBody: true });
   const ws = await open(t, server.port);
