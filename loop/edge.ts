@@ -8,7 +8,7 @@
 // listens to 'data' on the flowing stream; the behaviour is the same.
 import type { Socket } from 'node:net';
 import { connectionOf } from './owner.js';
-import { hookReads, rawHandleOf, type RawReader } from './raw-socket.js';
+import { hookReads, rawHandleOf, releaseReads, type RawReader } from './raw-socket.js';
 import type { LoopConnection, LoopStrategy } from './types.js';
 
 function arrival(conn: LoopConnection, chunk: Buffer): void {
@@ -55,4 +55,16 @@ function resume(conn: LoopConnection): void {
   else if (!conn.socket.destroyed) handle.readStart();
 }
 
-export const edge: LoopStrategy = { kind: 'edge', attach, pause, resume };
+function detach(conn: LoopConnection): void {
+  const handle = conn.handle;
+  if (handle !== null) {
+    conn.handle = null;
+    releaseReads(handle, conn.socket);
+  } else {
+    // Paused already (the connection paused the loop): what net has read since stays buffered.
+    conn.socket.pause();
+    conn.socket.removeListener('data', onData);
+  }
+}
+
+export const edge: LoopStrategy = { kind: 'edge', attach, pause, resume, detach };

@@ -36,4 +36,10 @@ function resume(conn: LoopConnection): void {
   if (!conn.loopActive) drain(conn);
 }
 
-export const poll: LoopStrategy = { kind: 'poll', attach, pause, resume };
+function detach(conn: LoopConnection): void {
+  // Unread bytes stay in the stream's buffer (nothing pulls them now).
+  conn.socket.removeListener('readable', onReadable);
+  conn.loopPaused = false;
+}
+
+export const poll: LoopStrategy = { kind: 'poll', attach, pause, resume, detach };

@@ -166,6 +166,55 @@ export function hookReads<T>(handle: RawHandle, owner: T, read: RawReader<T>): v
   h.onread = onRead as RawHandle['onread'];
 }
 
+/**
+ * Give a hooked handle back to its socket's own Readable side, for good (an upgrade hands the
+ * socket to other code). The handle keeps reading into the shared buffer — node offers no way
+ * to undo useUserBuffer(), and net's onread cannot read from a user buffer it did not set — so
+ * reads go through onStreamRead below, which does what net's does: push a copy of each read
+ * into the socket, stop the handle when the stream is full (net's `_read` starts it again
+ * through `handle.reading`), and hand EOF and errors to net's own onread. The caller stopped
+ * reading first (readStop, nothing lost: unread bytes wait in the kernel) and owns every byte
+ * it read before.
+ */
+export function releaseReads(handle: RawHandle, socket: Socket): void {
+  const h = handle as Hooked & { reading?: boolean };
+  h[kOwner] = socket;
+  h.onread = onStreamRead as RawHandle['onread'];
+  if (socket.destroyed) return;
+  // Read ahead up to the stream's highWaterMark, as net does from a socket's start; nothing is
+  // emitted until someone listens ('data', or read()).
+  h.reading = true;
+  h.readStart();
+}
+
+/** A released handle's read (see releaseReads): the owner is the socket. */
+function onStreamRead(this: Hooked & { reading?: boolean }, ab: ArrayBuffer | undefined): unknown {
+  const b = binding as Binding;
+  const n = b.state[b.kReadBytesOrError];
+  if (n > 0) {
+    const socket = this[kOwner] as Socket & { _unrefTimer?: () => void };
+    // An idle timer the new owner set (socket.setTimeout) counts from the last read, as in net.
+    if (typeof socket._unrefTimer === 'function') socket._unrefTimer();
+    // The shared buffer is reused by the next read of any socket: the stream gets a copy. A
+    // buffer Node allocated for this read alone is the stream's as it is. (A read target left
+    // from before the release is read from once, then the shared buffer again.)
+    const target = this[kTarget];
+    const chunk = ab !== undefined ? Buffer.from(ab, b.state[b.kArrayBufferOffset], n)
+      : Buffer.from((target === undefined || target === null ? READ_BUFFER : target).subarray(0, n));
+    if (!socket.destroyed && !socket.push(chunk)) {
+      this.reading = false;
+      this.readStop();
+    }
+    if (target !== undefined && target !== null) {
+      this[kTarget] = null;
+      return READ_BUFFER;
+    }
+    return undefined;
+  }
+  if (n === 0) return undefined;
+  return (netOnread as RawHandle['onread']).call(this, ab);
+}
+
 function onWriteComplete(this: WriteReq, status: number): void {
   const owner = this.owner;
   this.owner = null;

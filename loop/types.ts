@@ -34,4 +34,10 @@ export interface LoopStrategy {
   /** Stop reading until resume(). */
   pause(conn: LoopConnection): void;
   resume(conn: LoopConnection): void;
+  /**
+   * Stop delivering the socket's bytes for good and give the socket back its own stream
+   * reading (an upgrade: loop/raw-socket.ts releaseReads). The connection paused the loop
+   * first; bytes not yet read stay in the socket, for whoever listens to it next.
+   */
+  detach(conn: LoopConnection): void;
 }

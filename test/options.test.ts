@@ -49,7 +49,7 @@ t.test('every known option name is accepted', async (t) => {
   // Each key alone, with an undefined value: the name check passes and the default applies.
   for (const key of KNOWN_OPTIONS) t.doesNotThrow(() => new Server(ok, { [key]: undefined } as ServerOptions), key);
   for (const key of ['port', 'host', 'loop', 'maxConns', 'parser', 'lenient', 'streamBody', 'headersTimeout',
-    'requestTimeout', 'keepAliveTimeout', 'closeGrace', 'rawSocket', 'onError', 'maxHeaderSize', 'maxBodySize']) {
+    'requestTimeout', 'keepAliveTimeout', 'closeGrace', 'rawSocket', 'onError', 'upgrade', 'maxHeaderSize', 'maxBodySize']) {
     t.ok(KNOWN_OPTIONS.includes(key), `${key} is known`);
   }
 });

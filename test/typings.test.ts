@@ -15,9 +15,13 @@ const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
 /** Uses every kind of export: values, types, and the helpers whose declarations import node:*. */
 const CONSUMER = `
 import { listen, serveStatic, serveFile, FileCache, readJson, readBody, router, Lenient, HttpError } from 'wafer';
-import type { ServerOptions, WaferRequest, WaferResponse, WaferServer, FileOptions, Limits } from 'wafer';
+import type { ServerOptions, WaferRequest, WaferResponse, WaferServer, FileOptions, Limits, UpgradeHandler } from 'wafer';
 
-const options: ServerOptions = { port: 0, maxConns: 1, lenient: Lenient.NONE };
+const upgrade: UpgradeHandler = (req, socket, head) => {
+  const n: number = head.length + req.url.length;
+  socket.end(req.headers['upgrade'] === 'x' ? String(n) : req.httpVersion);
+};
+const options: ServerOptions = { port: 0, maxConns: 1, lenient: Lenient.NONE, upgrade };
 const cache: FileCache = new FileCache();
 const files: FileOptions = { cache, maxAge: 60 };
 const app = router()

@@ -16,7 +16,7 @@ import type { ServerCaches } from './caches.js';
 import type { Limits } from './limits.js';
 import type { Response, ResponseSink } from './response.js';
 import type { BodySource, Request } from './request.js';
-import type { Handler, ServerStats } from './types.js';
+import type { Handler, ServerStats, UpgradeHandler } from './types.js';
 import type { AccessLog } from './access-log.js';
 import type { ProxyTrust } from './proxy.js';
 
@@ -63,6 +63,15 @@ export const enum CloseState {
   Closed = 4,
 }
 
+/** A request that asks to switch protocols, for ServerOptions.upgrade (lib/core/upgrade.ts). */
+export const enum UpgradeState {
+  None = 0,
+  /** The last request read goes to core.upgrade, not the handler; reading never resumes. */
+  Waiting = 1,
+  /** …and it is complete, the bytes after it held: handed over once it is alone in the queue (outbox endBatch). */
+  Ready = 2,
+}
+
 /** What a Connection needs from its server (lib/core/server.ts implements it). */
 export interface ServerCore {
   readonly handler: Handler;
@@ -91,6 +100,10 @@ export interface ServerCore {
   readonly accessLog: AccessLog | null;
   onHandlerError(err: unknown): void;
   release(conn: ConnectionState): void;
+  /** ServerOptions.upgrade, or null. */
+  readonly upgrade: UpgradeHandler | null;
+  /** The connection's socket leaves wafer for the upgrade callback (accounting, listeners). */
+  upgraded(conn: ConnectionState): void;
 }
 
 export const EMPTY = Buffer.alloc(0);
@@ -112,6 +125,7 @@ export abstract class ConnectionState implements LoopConnection, RequestSink, Re
   readState: ReadState = ReadState.Reading;
   writeState: WriteState = WriteState.Direct;
   closeState: CloseState = CloseState.Open;
+  upgrade: UpgradeState = UpgradeState.None;
 
   // intake.ts
   /** A parser lent by the server's pool while a message is being read (null between messages). */
@@ -188,6 +202,7 @@ export abstract class ConnectionState implements LoopConnection, RequestSink, Re
   abstract feed(data: Buffer): void;
   abstract beginBatch(): void;
   abstract endBatch(): void;
+  abstract handOff(): void;
   abstract pause(): void;
   abstract resume(): void;
   abstract enqueue(res: Response): void;

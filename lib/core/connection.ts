@@ -13,13 +13,14 @@ import type { Response } from './response.js';
 import type { ProxyTrust } from './proxy.js';
 import type { ServerCaches } from './caches.js';
 import {
-  CloseState, ConnectionState, Phase, ReadState, WriteState, isQueueEmpty, stopReading, type ServerCore,
+  CloseState, ConnectionState, Phase, ReadState, UpgradeState, WriteState, isQueueEmpty, stopReading, type ServerCore,
 } from './connection-state.js';
 import * as intake from './intake.js';
 import * as flow from './flow.js';
 import * as outbox from './outbox.js';
 import * as dispatch from './dispatch.js';
 import { checkDeadline } from './deadlines.js';
+import { handOver } from './upgrade.js';
 
 export type { ServerCore } from './connection-state.js';
 
@@ -185,6 +186,34 @@ export class Connection extends ConnectionState {
     }
     const queue = this.queue;
     if (queue !== null) for (let i = 0; i < queue.length; i++) if (!queue[i].headersSent) queue[i].keepAlive = false;
+  }
+
+  // ---------------------------------------------------------------- upgrade (lib/core/upgrade.ts)
+
+  /**
+   * The upgrade request is the only one left and every answer before it has been written (on
+   * the raw handle libuv's queue keeps the order of those writes and the callback's): the socket
+   * leaves wafer — out of the loop, the server's accounting and sweep — and goes to the app.
+   * Nothing of wafer's touches the connection after this (Closed).
+   */
+  handOff(): void {
+    const res = (this.queue as Response[])[0];
+    this.queue = null;
+    const head = this.held;
+    this.held = null;
+    this.closeState = CloseState.Closed;
+    this.upgrade = UpgradeState.None;
+    this.readState = ReadState.Reading;
+    this.loopHeld = false;
+    this.drainSince = 0;
+    const parser = this.parser;
+    if (parser !== null) {
+      this.parser = null;
+      this.core.parsers.release(parser);
+    }
+    this.core.loop.detach(this);
+    this.core.upgraded(this);
+    handOver(this.core, res.req as Request, this.socket, head);
   }
 
   // ---------------------------------------------------------------- close

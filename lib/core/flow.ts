@@ -3,7 +3,7 @@
 // output past highWaterMark); it goes on when the reason is gone, first with the bytes held back
 // from the arrival it stopped in.
 import type { Request } from './request.js';
-import { CloseState, ReadState, WriteState, type ConnectionState } from './connection-state.js';
+import { CloseState, ReadState, UpgradeState, WriteState, type ConnectionState } from './connection-state.js';
 
 export function pause(conn: ConnectionState): void {
   if (conn.readState !== ReadState.Reading) return;
@@ -15,7 +15,8 @@ export function pause(conn: ConnectionState): void {
 }
 
 export function resume(conn: ConnectionState): void {
-  if (conn.readState < ReadState.Paused || conn.closeState === CloseState.Closed) return;
+  // (After an upgrade request nothing more is read: what follows is the new protocol's.)
+  if (conn.readState < ReadState.Paused || conn.closeState === CloseState.Closed || conn.upgrade !== UpgradeState.None) return;
   const limits = conn.core.limits;
   const queue = conn.queue;
   if (queue !== null && queue.length >= limits.maxPipeline) return;

@@ -6,7 +6,7 @@ export type { ServerCore } from './connection.js';
 export { DEFAULT_LIMITS, resolveLimits, type Limits } from './limits.js';
 export { STATUS_TEXT, statusText } from './status.js';
 export type {
-  Handler, LoopKind, ServerOptions, ServerStats, WaferRequest, WaferResponse, WaferServer, ResponseInfo,
+  Handler, LoopKind, ServerOptions, ServerStats, UpgradeHandler, UpgradeRequest, WaferRequest, WaferResponse, WaferServer, ResponseInfo,
 } from './types.js';
 export { Lenient, type ParserKind } from '../../parser/types.js';
 export { HttpError, errorStatus } from './http-error.js';

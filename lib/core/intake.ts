@@ -8,7 +8,8 @@ import { addSize, growCapacity } from './limits.js';
 import { Request } from './request.js';
 import { Response, RESPONSE_KEEP_ALIVE, RESPONSE_TO_HEAD, RESPONSE_TO_HTTP10 } from './response.js';
 import { headRuleStatus, sameName, validateHead } from './validate.js';
-import { CloseState, EMPTY, Phase, ReadState, stopReading, type ConnectionState } from './connection-state.js';
+import { CloseState, EMPTY, Phase, ReadState, UpgradeState, stopReading, type ConnectionState } from './connection-state.js';
+import { takesUpgrade } from './upgrade.js';
 
 const CONTINUE = 'HTTP/1.1 100 Continue\r\n\r\n';
 /**
@@ -32,9 +33,14 @@ export function feed(conn: ConnectionState, data: Buffer): void {
   let pos = 0;
   while (pos < end) {
     const stop = conn.reading === null && end - pos > HEAD_SLICE ? pos + HEAD_SLICE : end;
-    parse(conn, pos === 0 && stop === end ? data : data.subarray(pos, stop));
+    const rest = parse(conn, pos === 0 && stop === end ? data : data.subarray(pos, stop));
     pos = stop;
-    if (conn.closeState !== CloseState.Open) break;
+    if (conn.closeState !== CloseState.Open) {
+      // An upgrade request ended in this slice: every byte after it, to the end of the arrival,
+      // is the new protocol's.
+      if (rest >= 0) upgradeArrived(conn, data.subarray(stop - rest));
+      break;
+    }
     if (conn.readState >= ReadState.Paused && pos < end) {
       // Reading paused inside this arrival: keep a copy of the rest for resume() (the edge
       // loop's read buffer is reused by the next read).
@@ -50,7 +56,8 @@ export function feed(conn: ConnectionState, data: Buffer): void {
   }
 }
 
-function parse(conn: ConnectionState, data: Buffer): void {
+/** Returns -1, or after a complete request for core.upgrade the count of bytes of `data` after it. */
+function parse(conn: ConnectionState, data: Buffer): number {
   const core = conn.core;
   if (conn.phase === Phase.Idle) {
     conn.phase = Phase.Head;
@@ -58,13 +65,14 @@ function parse(conn: ConnectionState, data: Buffer): void {
   }
   let parser = conn.parser;
   if (parser === null) parser = conn.parser = core.parsers.acquire(conn);
-  parser.execute(data);
+  const consumed = parser.execute(data);
   const err = parser.error;
   if (err !== null) {
     if (conn.closeState === CloseState.Open) conn.fail(statusForError(errorCode(err)));
   } else if (parser.upgraded) {
     // The parser stopped after an Upgrade/CONNECT head (onHead made it the last request).
     stopReading(conn);
+    if (conn.upgrade === UpgradeState.Waiting && conn.reading === null) return data.length - consumed;
   } else if (conn.reading === null) {
     if (parser.idle === true) {
       // Between messages: the parser goes back to the pool until the next byte arrives.
@@ -77,6 +85,7 @@ function parse(conn: ConnectionState, data: Buffer): void {
       conn.phaseStart = core.now;
     }
   }
+  return -1;
 }
 
 export function onHead(conn: ConnectionState, head: RequestHead): void {
@@ -123,10 +132,26 @@ export function onHead(conn: ConnectionState, head: RequestHead): void {
     // HTTP/1.0 clients do not know 1xx; a body-less request needs no go-ahead.
     if (!http10 && (head.contentLength > 0 || head.chunked)) conn.writeOut(res, CONTINUE);
   }
+  if (head.upgrade && core.upgrade !== null && !core.closing && takesUpgrade(head)) {
+    // Not for the handler: onMessageComplete leaves it in the queue, handOff() takes it.
+    conn.upgrade = UpgradeState.Waiting;
+    return;
+  }
   if (core.streamBody) {
     req.streaming = true;
     conn.dispatch(res);
   }
+}
+
+/**
+ * The request for core.upgrade is complete; `rest` is what followed it in this arrival (a view
+ * of the read buffer). Reading stops for good here: every later byte is the new protocol's,
+ * left in the socket for the upgrade callback.
+ */
+function upgradeArrived(conn: ConnectionState, rest: Buffer): void {
+  if (rest.length > 0) conn.held = Buffer.from(rest);
+  conn.upgrade = UpgradeState.Ready;
+  conn.pause();
 }
 
 export function onBody(conn: ConnectionState, chunk: Buffer): void {
@@ -211,7 +236,10 @@ export function onMessageComplete(conn: ConnectionState): void {
   conn.phase = Phase.Idle;
   conn.phaseStart = now;
   // The last request on this connection: pipelined bytes after it are not read.
-  if (!res.keepAlive) conn.closeState = CloseState.Closing;
+  if (!res.keepAlive) {
+    conn.closeState = CloseState.Closing;
+    if (conn.upgrade !== UpgradeState.None) return; // for core.upgrade (handOff), not the handler
+  }
   const req = res.req as Request;
   req.completeAt = now; // handlerTimeout counts from here
   if (req.streaming) {

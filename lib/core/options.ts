@@ -45,6 +45,7 @@ const SERVER_OPTION_KEYS: Record<Exclude<keyof ServerOptions, keyof Limits>, tru
   port: true, host: true, loop: true, maxConns: true, parser: true, lenient: true, streamBody: true,
   headersTimeout: true, requestTimeout: true, keepAliveTimeout: true, closeGrace: true, handlerTimeout: true,
   rawSocket: true, onError: true, trustProxy: true, onResponse: true, log: true, tls: true, path: true, caches: true,
+  upgrade: true,
 };
 
 /** The option names listen() accepts; any other key is a TypeError (a typo must not be ignored). */

@@ -8,7 +8,7 @@ import { rawWrite } from '../../loop/raw-socket.js';
 import type { Request } from './request.js';
 import type { Response } from './response.js';
 import type { AccessLog } from './access-log.js';
-import { CloseState, Phase, ReadState, WriteState, stopReading, type ConnectionState } from './connection-state.js';
+import { CloseState, Phase, ReadState, UpgradeState, WriteState, stopReading, type ConnectionState } from './connection-state.js';
 
 /** A drain of the socket begins: writes from here on collect into one batch. */
 export function beginBatch(conn: ConnectionState): void {
@@ -43,6 +43,8 @@ export function endBatch(conn: ConnectionState): void {
     }
   }
   if (conn.closeState === CloseState.CloseAfterWrite) conn.finishClose();
+  // Earlier answers are written: an upgrade that waited behind them goes now.
+  if (conn.upgrade === UpgradeState.Ready && conn.queue !== null && conn.queue.length === 1) return conn.handOff();
   // A raw write that libuv finished at once brings no completion: check here.
   drainIfWritten(conn);
 }

@@ -14,7 +14,7 @@ import { createListener, staleSocketRemoved } from './listener.js';
 import { ParserPool } from './parser-pool.js';
 import { isSize, resolveLimits, type Limits } from './limits.js';
 import { DEFAULT_OPTIONS, LIMIT_KEYS, checkOptionNames, portOption, timeoutOption } from './options.js';
-import type { Handler, ServerOptions, ServerStats, WaferServer } from './types.js';
+import type { Handler, ServerOptions, ServerStats, UpgradeHandler, WaferServer } from './types.js';
 
 export { DEFAULT_OPTIONS, KNOWN_OPTIONS, editDistance } from './options.js';
 import { resolveTrustProxy, type ProxyTrust } from './proxy.js';
@@ -35,6 +35,11 @@ function onSocketClose(this: Socket): void {
   connectionOf<Connection>(this).onClose();
 }
 
+/** An upgraded socket closed (its 'close' listener; `this` is the server's counters). */
+function upgradedClosed(this: ServerStats): void {
+  this.upgradedOpen--;
+}
+
 export class Server implements ServerCore, WaferServer {
   readonly handler: Handler;
   readonly limits: Limits;
@@ -47,6 +52,7 @@ export class Server implements ServerCore, WaferServer {
   readonly loop: LoopStrategy;
   readonly rawSocket: boolean;
   readonly counters: ServerStats;
+  readonly upgrade: UpgradeHandler | null;
   /**
    * Coarse clock: ms since just before the server started, so that it stays a small integer
    * (a Smi) in every connection's timestamps, never a boxed double.
@@ -137,9 +143,11 @@ export class Server implements ServerCore, WaferServer {
     if (options.log !== undefined && typeof options.log !== 'boolean') throw new TypeError(`log must be true or false, got ${typeof options.log}`);
     this.accessLog = onResponse !== undefined || options.log === true
       ? new AccessLog(onResponse ?? null, options.log === true, (err) => this.onHandlerError(err)) : null;
+    if (options.upgrade !== undefined && typeof options.upgrade !== 'function') throw new TypeError('upgrade must be a function (req, socket, head)');
+    this.upgrade = options.upgrade ?? null;
     this.counters = {
       connections: 0, accepted: 0, refused: 0, refusing: 0, requests: 0, parseErrors: 0, timeouts: 0, handlerErrors: 0,
-      handlerTimeouts: 0, bodyBytes: 0, bodyBudgetRejected: 0,
+      handlerTimeouts: 0, bodyBytes: 0, bodyBudgetRejected: 0, upgraded: 0, upgradedOpen: 0,
     };
     // The socket's own high-water mark is ours, so write() → false and 'drain' agree with it.
     const netOptions = { allowHalfOpen: true, noDelay: true, highWaterMark: this.limits.highWaterMark };
@@ -230,6 +238,23 @@ export class Server implements ServerCore, WaferServer {
     } catch {
       // a failing error hook must not take the server down
     }
+  }
+
+  /**
+   * `conn`'s socket goes to the upgrade callback: wafer's listeners come off (but the one that
+   * swallows 'error': an app that adds none must not crash the process), and it leaves `conns`
+   * — the sweep, maxConns and server.close(), which neither waits for nor closes upgraded
+   * sockets (node:http leaves them to the app too). stats() counts it until it closes.
+   */
+  upgraded(conn: Connection): void {
+    const socket = conn.socket;
+    socket.removeListener('close', onSocketClose);
+    socket.removeListener('end', onSocketEnd);
+    socket.removeListener('drain', onSocketDrain);
+    this.counters.upgraded++;
+    this.counters.upgradedOpen++;
+    socket.once('close', upgradedClosed.bind(this.counters));
+    this.release(conn);
   }
 
   release(conn: Connection): void {

@@ -5,6 +5,8 @@ import type { TlsOptions } from 'node:tls';
 import type { Limits } from './limits.js';
 import type { ParserKind } from '../../parser/types.js';
 import type { LoopKind } from '../../loop/types.js';
+import type { Buffer } from 'node:buffer';
+import type { Socket } from 'node:net';
 
 export interface WaferRequest {
   method: string;
@@ -97,6 +99,38 @@ export interface ResponseInfo {
   durationMs: number;
 }
 
+/**
+ * An Upgrade (or CONNECT) request handed to ServerOptions.upgrade: the shape node:http gives its
+ * 'upgrade' listeners, so `ws`'s `handleUpgrade(req, socket, head, cb)` takes it as it is.
+ */
+export interface UpgradeRequest {
+  method: string;
+  /** The raw request target, exactly as sent. */
+  url: string;
+  /** The path part of `url`, not decoded. */
+  path: string;
+  /** The query string without `?` ('' when none), not decoded. */
+  query: string;
+  /** Lower-cased names; repeated fields joined with ', ', `set-cookie` kept as an array. */
+  headers: Record<string, string | string[] | undefined>;
+  /** As sent: [name, value, name, value, …]. */
+  rawHeaders: string[];
+  /** '1.1' or '1.0'. */
+  httpVersion: string;
+  /** Peer address. */
+  remoteAddress: string | undefined;
+  /** The connection's socket (the same one the callback gets). */
+  socket: Socket;
+}
+
+/**
+ * Takes over a connection whose request asked to switch protocols (ServerOptions.upgrade).
+ * `socket` is the connection's own socket, now the callback's: wafer neither reads, writes,
+ * times nor closes it any more. `head`: bytes the client sent after the request head (the
+ * start of the new protocol), possibly empty.
+ */
+export type UpgradeHandler = (req: UpgradeRequest, socket: Socket, head: Buffer) => unknown | Promise<unknown>;
+
 export type { LoopKind } from '../../loop/types.js';
 
 export interface ServerOptions extends Partial<Limits> {
@@ -170,6 +204,14 @@ export interface ServerOptions extends Partial<Limits> {
    * Default true.
    */
   caches?: CacheSwitch;
+  /**
+   * Takes requests that ask to switch protocols: `Connection: upgrade` with an `Upgrade` field
+   * and no body, and every CONNECT. Gets the request, the connection's socket (in plain stream
+   * mode, out of wafer's hands) and the bytes already read after the head; mount `ws` with
+   * `wss.handleUpgrade(req, socket, head, cb)`. Unset (default): such requests go to the handler
+   * like any other, and the connection closes after its answer (RFC 9110 §7.8). docs/upgrade.md.
+   */
+  upgrade?: UpgradeHandler;
 }
 
 /** The memos a `caches` option names (docs/performance.md says what each remembers). */
@@ -203,6 +245,10 @@ export interface ServerStats {
   bodyBytes: number;
   /** Requests answered 503 because their body would have passed `maxBodyBytes`. */
   bodyBudgetRejected: number;
+  /** Connections handed to the `upgrade` callback since start (they left `connections` then). */
+  upgraded: number;
+  /** Of those, the sockets still open now (not counted against `maxConns`). */
+  upgradedOpen: number;
 }
 
 export interface WaferServer {
