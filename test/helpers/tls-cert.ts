@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { OPENSSL } from './tools.js';
 
 export interface TestCert {
+  /** The temporary folder holding the files (a place for the test's own, e.g. Unix sockets). */
+  dir: string;
   key: Buffer;
   cert: Buffer;
   keyFile: string;
@@ -22,10 +24,10 @@ export function makeTestCert(t: Test): TestCert {
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const keyFile = join(dir, 'key.pem');
   const certFile = join(dir, 'cert.pem');
-  if (OPENSSL.path === undefined) return { key: Buffer.alloc(0), cert: Buffer.alloc(0), keyFile, certFile };
+  if (OPENSSL.path === undefined) return { dir, key: Buffer.alloc(0), cert: Buffer.alloc(0), keyFile, certFile };
   const made = spawnSync(OPENSSL.path, ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
     '-keyout', keyFile, '-out', certFile, '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'],
   { encoding: 'utf8' });
   if (made.status !== 0) throw new Error(`openssl failed: ${made.stderr}`);
-  return { key: readFileSync(keyFile), cert: readFileSync(certFile), keyFile, certFile };
+  return { dir, key: readFileSync(keyFile), cert: readFileSync(certFile), keyFile, certFile };
 }
