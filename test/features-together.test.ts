@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
-import { serverKinds, startServer as startTcp, until, type ServerKind } from './helpers/server-kinds.js';
+import { serverKinds, sleep, startServer as startTcp, until, type ServerKind } from './helpers/server-kinds.js';
 import { splitResponses } from './helpers/raw-client.js';
 import { makeTestCert } from './helpers/tls-cert.js';
 import { OPENSSL } from './helpers/tools.js';
@@ -271,6 +271,18 @@ t.test('upgrade over tls: wss://', { skip: OPENSSL.skip }, async (t) => {
       stats = server.stats();
       t.same([stats.upgraded, stats.upgradedOpen, stats.connections], [20, 0, 0]);
       t.same(await get({ port: server.port }, '/after'), { status: 200, body: 'http:/after' });
+    });
+
+    t.test(`server.close() over TLS neither waits for nor closes a wss connection [${kind.name}]`, async (t) => {
+      const { server, wss } = await mount(t, kind, { tls: { key, cert } });
+      const ws = await open(t, `wss://127.0.0.1:${server.port}/ws`, { ca: cert });
+      const resolved = await Promise.race([server.close().then(() => true), sleep(1000).then(() => false)]);
+      t.ok(resolved, 'close() resolved at once');
+      ws.send('after close');
+      t.equal(String((await nextMessage(ws)).data), 'after close', 'the app still owns its TLS socket');
+      for (const c of wss.clients) c.close(1001, 'going away');
+      t.same(await closed(ws), { code: 1001, reason: 'going away' });
+      t.ok(await until(() => server.stats().upgradedOpen === 0));
     });
 
     t.test(`over one TLS write: a GET, the upgrade request and a frame (non-empty head) [${kind.name}]`, async (t) => {
