@@ -59,6 +59,7 @@ ${Object.entries(unixSockets).map(([name, path]) => `
       proxy_pass http://unix:${path}:/;  # wafer on a Unix socket (listen({ path }))
       proxy_http_version 1.1;
       proxy_set_header Connection "";
+      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
     }`).join('\n')}
   }
 }
@@ -346,4 +347,27 @@ t.test('nginx proxy_pass http://unix:…: wafer on a Unix socket, both loops', {
   const up = await send(nginx.port, '/via-upstream', { agent });
   t.equal(JSON.parse(up.body).url, '/via-upstream', 'upstream { server unix:… } works too');
   t.equal(servers[0]!.stats().requests, 3);
+});
+
+t.test('nginx proxy_pass http://unix:…: trustProxy: 1 gives req.ip as nginx reports it', { skip: NGINX.skip }, async (t) => {
+  const nginxBin = NGINX.need(t);
+  if (nginxBin === undefined) return;
+  const sockDir = mkdtempSync(join(tmpdir(), 'wafer-nginx-ip-'));
+  const whoami = (req: WaferRequest, res: WaferResponse): void => res.end(`${req.ip ?? '-'} ${req.remoteAddress ?? '-'}`);
+  const servers = await Promise.all([
+    listen(whoami, { path: join(sockDir, 'trusting.sock'), trustProxy: 1 }),
+    listen(whoami, { path: join(sockDir, 'plain.sock') }),
+  ]);
+  let nginx: Nginx | undefined;
+  t.teardown(async () => {
+    await nginx?.stop();
+    for (const s of servers) await s.close();
+    rmSync(sockDir, { recursive: true, force: true });
+  });
+  nginx = await startNginx(nginxBin, [servers[0]!.path!], { trusting: servers[0]!.path!, plain: servers[1]!.path! });
+  // The peer on a Unix socket has no address; nginx's X-Forwarded-For names its client.
+  const trusted = await send(nginx.port, '/trusting/');
+  t.equal(trusted.status, 200);
+  t.equal(trusted.body, '127.0.0.1 -', 'trusted: the client nginx saw');
+  t.equal((await send(nginx.port, '/plain/')).body, '- -', 'not trusted: no address');
 });

@@ -7,33 +7,16 @@ import t, { type Test } from 'tap';
 import https from 'node:https';
 import net from 'node:net';
 import tls from 'node:tls';
-import { execFile, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { forEachServerKind, startServer, until, type ServerKind } from './helpers/server-kinds.js';
 import { raw, splitResponses } from './helpers/raw-client.js';
 import { CURL, OPENSSL } from './helpers/tools.js';
+import { makeTestCert } from './helpers/tls-cert.js';
 import { listen } from '../lib/index.js';
 import type { Handler, ServerOptions, WaferServer } from '../lib/core/types.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'wafer-tls-'));
-t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-const keyFile = join(dir, 'key.pem');
-const certFile = join(dir, 'cert.pem');
-let key = Buffer.alloc(0);
-let cert = Buffer.alloc(0);
-
-if (OPENSSL.path !== undefined) {
-  // P-256: generated in milliseconds (an RSA key takes far longer). Self-signed, so the
-  // certificate is its own CA; the SAN names the address the clients dial.
-  const made = spawnSync(OPENSSL.path, ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-    '-keyout', keyFile, '-out', certFile, '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'],
-  { encoding: 'utf8' });
-  if (made.status !== 0) throw new Error(`openssl failed: ${made.stderr}`);
-  key = readFileSync(keyFile);
-  cert = readFileSync(certFile);
-}
+const { dir, key, cert, certFile } = makeTestCert(t);
 
 /** Connections whose server side ran on the raw libuv handle (loop/raw-socket.ts): must stay 0. */
 let rawHandled = 0;

@@ -67,6 +67,15 @@ function trusts(trust: ProxyTrust, address: string, index: number): boolean {
 }
 
 /**
+ * Is the peer a trusted proxy? A peer without an address (a Unix socket: nginx's `proxy_pass
+ * http://unix:…` on this machine) is the first hop like any other for `true` and a hop count;
+ * a list names addresses, so it never holds such a peer.
+ */
+function trustsPeer(trust: ProxyTrust, peer: string | undefined): boolean {
+  return peer === undefined ? trust.list === null : trusts(trust, peer, 0);
+}
+
+/**
  * The client's address: the peer unless it is trusted; else the forwarded chain is walked from
  * the right (the nearest hop first), each trusted address passing on to the one it reports,
  * and the first untrusted address is the client (the leftmost when all are trusted). An entry
@@ -74,10 +83,10 @@ function trusts(trust: ProxyTrust, address: string, index: number): boolean {
  * at the last address that is: a value no trusted hop vouched for is never returned.
  */
 export function clientAddress(rawHeaders: readonly string[], peer: string | undefined, trust: ProxyTrust | null): string | undefined {
-  if (trust === null || peer === undefined || !trusts(trust, peer, 0)) return peer;
+  if (trust === null || !trustsPeer(trust, peer)) return peer;
   const chain = forwardedFor(rawHeaders);
   if (chain === null) return peer;
-  let address = peer;
+  let address: string | undefined = peer;
   for (let i = chain.length - 1, index = 1; i >= 0; i--, index++) {
     const next = chain[i];
     if (next === null) return address;
@@ -92,7 +101,7 @@ export function clientAddress(rawHeaders: readonly string[], peer: string | unde
  * else the last Forwarded `proto=`; anything else (or no header) is 'http'.
  */
 export function forwardedProtocol(rawHeaders: readonly string[], peer: string | undefined, trust: ProxyTrust | null): 'http' | 'https' {
-  if (trust === null || peer === undefined || !trusts(trust, peer, 0)) return 'http';
+  if (trust === null || !trustsPeer(trust, peer)) return 'http';
   let proto: string | undefined;
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i];
