@@ -71,7 +71,7 @@ export class AccessLog {
   private lines = '';
   private readonly flushNow = (): void => this.flush();
 
-  constructor(hook: OnResponse | null, print: boolean, reportError: (err: unknown) => void) {
+  constructor({ hook, print, reportError }: { hook: OnResponse | null; print: boolean; reportError: (err: unknown) => void }) {
     this.hook = hook;
     this.print = print;
     this.reportError = reportError;

@@ -142,7 +142,7 @@ export class Server implements ServerCore, WaferServer {
     if (onResponse !== undefined && typeof onResponse !== 'function') throw new TypeError(`onResponse must be a function, got ${typeof onResponse}`);
     if (options.log !== undefined && typeof options.log !== 'boolean') throw new TypeError(`log must be true or false, got ${typeof options.log}`);
     this.accessLog = onResponse !== undefined || options.log === true
-      ? new AccessLog(onResponse ?? null, options.log === true, (err) => this.onHandlerError(err)) : null;
+      ? new AccessLog({ hook: onResponse ?? null, print: options.log === true, reportError: (err) => this.onHandlerError(err) }) : null;
     if (options.upgrade !== undefined && typeof options.upgrade !== 'function') throw new TypeError('upgrade must be a function (req, socket, head)');
     this.upgrade = options.upgrade ?? null;
     this.counters = {
