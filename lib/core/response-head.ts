@@ -1,9 +1,8 @@
 // A response's head: the status line, Date, the handler's fields, the framing the engine adds
 // (Content-Length or chunked) and Connection, rendered from the state of a Response
 // (lib/core/response.ts) — or taken from the server's rendered-head memo (RenderedHeadMemo,
-// lib/core/caches.ts) when the server answers the same way again. This file is the memo's one
-// user: it checks and fills it, and through it joins a head with a short text body.
-import { Buffer } from 'node:buffer';
+// lib/core/caches.ts) when the server answers the same way again. Here the memo's head is
+// checked and filled; Response.end() remembers a short text body after it (response.ts).
 import type { RenderedHeadMemo } from './caches.js';
 import { dateLine } from './date.js';
 import { indexOfKey } from './response-fields.js';
@@ -42,7 +41,7 @@ const FLAG_HEAD = 1, FLAG_HTTP10 = 2, FLAG_KEEPALIVE = 4, FLAG_NOBODY = 8, FLAG_
  * every write walks again (String::WriteToFlat); converting to a number makes V8 flatten it in
  * place, once (the result, NaN, is dropped).
  */
-function flatten(s: string): string {
+export function flatten(s: string): string {
   void Number(s);
   return s;
 }
@@ -147,33 +146,4 @@ function render(res: HeadState, code: number, length: number, date: string): str
   else if (res.http10) head += 'Connection: keep-alive\r\n\r\n';
   else head += '\r\n';
   return head;
-}
-
-/** A text body's length in bytes: remembered for the body last answered after the memo's head. */
-export function textLength(memo: RenderedHeadMemo, body: string): number {
-  return body === memo.body ? memo.bodyLength : Buffer.byteLength(body);
-}
-
-/**
- * `head` + the text `body` (`length` bytes) as one string: one write, one copy into the
- * socket. After the memo's head, a body of at most 4 KiB is remembered with it.
- */
-export function headWithText(memo: RenderedHeadMemo, head: string, body: string, length: number): string {
-  if (head === memo.head && body === memo.body) {
-    // Answered a second time: make it one flat string, so the batches it goes into are
-    // not walked through its concatenation tree again on every write.
-    if (!memo.flat) {
-      memo.whole = flatten(memo.whole);
-      memo.flat = true;
-    }
-    return memo.whole;
-  }
-  const whole = head + body;
-  if (head === memo.head && body.length <= 4096 && memo.enabled) {
-    memo.body = body;
-    memo.bodyLength = length;
-    memo.whole = whole;
-    memo.flat = false;
-  }
-  return whole;
 }

@@ -6,7 +6,7 @@
 import { Buffer } from 'node:buffer';
 import type { ServerCaches } from './caches.js';
 import { FieldValue, checkFieldValue, fieldKey, indexOfKey } from './response-fields.js';
-import { headWithText, renderHead, textLength, type HeadState } from './response-head.js';
+import { flatten, renderHead, type HeadState } from './response-head.js';
 import { bodyless, checkStatusCode, statusText } from './status.js';
 import type { WaferRequest, WaferResponse } from './types.js';
 import {
@@ -288,7 +288,7 @@ export class Response implements WaferResponse, HeadState {
     if (body !== undefined && typeof body !== 'string') body = body === null ? undefined : bodyBuffer(body);
     if (!this.headersSent) {
       const memo = this.sink.caches.renderedHead;
-      const length = body === undefined ? 0 : typeof body === 'string' ? textLength(memo, body) : body.length;
+      const length = body === undefined ? 0 : typeof body === 'string' ? (body === memo.body ? memo.bodyLength : Buffer.byteLength(body)) : body.length;
       if (this.declaredLength >= 0) this.countBody(length, true);
       const head = renderHead(this, memo, length);
       this.writableEnded = true;
@@ -304,9 +304,30 @@ export class Response implements WaferResponse, HeadState {
         this.sink.writeOut(this, LAST_CHUNK);
       }
       else if (this.noBody || length === 0) this.sink.writeOut(this, head, this.asciiHead);
-      // One string for head + text body. A body whose UTF-8 length equals its length is ASCII.
+      // One string for head + text body: one write, one copy into the socket. A body whose
+      // UTF-8 length equals its length is ASCII. Joined here, not by a helper: code inlined
+      // into end() counts against V8's inlining budget for it.
       else if (typeof body === 'string') {
-        this.sink.writeOut(this, headWithText(memo, head, body, length), this.asciiHead && length === body.length);
+        let whole: string;
+        if (head === memo.head && body === memo.body) {
+          // Answered a second time: make it one flat string, so the batches it goes into are
+          // not walked through its concatenation tree again on every write.
+          if (!memo.flat) {
+            memo.whole = flatten(memo.whole);
+            memo.flat = true;
+          }
+          whole = memo.whole;
+        }
+        else {
+          whole = head + body;
+          if (head === memo.head && body.length <= 4096 && memo.enabled) {
+            memo.body = body;
+            memo.bodyLength = length;
+            memo.whole = whole;
+            memo.flat = false;
+          }
+        }
+        this.sink.writeOut(this, whole, this.asciiHead && length === body.length);
       }
       else {
         this.sink.writeOut(this, head, this.asciiHead);
