@@ -75,7 +75,7 @@ export class FieldNameMemo {
 /**
  * The last response head rendered, for a server that answers most requests with the same
  * status, header strings and Date second: rendered once and reused (and head + a short text
- * body). Invariant: `head` is what Response.render() makes of `code`, `length`, `input`, `date`
+ * body). Invariant: `head` is what response-head.ts render() makes of `code`, `length`, `input`, `date`
  * and `fields` (compared by value, === on the strings; array values are never remembered), and
  * rendering it left `output`; `whole` is `head` + `body`. `length` -2 (no body length is ever
  * -2) stands for nothing remembered.
@@ -84,7 +84,7 @@ export class RenderedHeadMemo {
   code = 0;
   length = -2;
   date = '';
-  /** isHead/http10/keepAlive on the way in (Response's FLAG_* bits). */
+  /** isHead/http10/keepAlive on the way in (response-head.ts FLAG_* bits). */
   input = 0;
   fields: HeaderValue[] | null = null;
   head = '';

@@ -1,12 +1,13 @@
-// The response a handler writes. It renders the head (status line, Date, the handler's
-// fields, Content-Length or chunked framing, Connection) and hands bytes to its
+// The response a handler writes: it keeps what the handler sets (checked as it is set:
+// lib/core/response-fields.ts, lib/core/response-input.ts), has the head rendered
+// (lib/core/response-head.ts), frames the body to match it, and hands bytes to its
 // ResponseSink — the connection — which decides when they may reach the socket (responses
 // leave strictly in request order). No socket logic lives here.
 import { Buffer } from 'node:buffer';
-import { dateLine } from './date.js';
-import type { FieldNameMemo, PassedString, ServerCaches } from './caches.js';
-import { codedError } from './http-error.js';
-import { bodyless, checkStatusCode, statusLine, statusText } from './status.js';
+import type { ServerCaches } from './caches.js';
+import { FieldValue, checkFieldValue, fieldKey, indexOfKey } from './response-fields.js';
+import { flatten, renderHead, type HeadState } from './response-head.js';
+import { bodyless, checkStatusCode, statusText } from './status.js';
 import type { WaferRequest, WaferResponse } from './types.js';
 import {
   JSON_TYPE, Te, argTypeError, bodyBuffer, contentTypeFor, headersSentError, invalidChar,
@@ -38,98 +39,24 @@ export interface ResponseSink {
   readonly caches: ServerCaches;
 }
 
-// RFC 9110 §5.1 field-name = token (§5.6.2).
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-
-/** A field name's lower-case form, once it is known to be a token. Header names a handler uses are few and repeat on every response. */
-function fieldKey(memo: FieldNameMemo, name: string): string {
-  if (name === memo.lastName) return memo.lastKey;
-  const known = memo.lower.get(name);
-  if (known !== undefined) {
-    memo.rememberLast(name, known);
-    return known;
-  }
-  if (typeof name !== 'string' || !TOKEN.test(name)) {
-    throw codedError(TypeError, 'ERR_INVALID_HTTP_TOKEN', `Header name must be a valid HTTP token ["${String(name)}"]`);
-  }
-  const key = name.toLowerCase();
-  memo.remember(name, key);
-  return key;
-}
-
-const VALUE_BAD = 0, VALUE_ASCII = 1, VALUE_WIDE = 2;
-
-/**
- * VALUE_BAD for a character a field value (RFC 9110 §5.5: HTAB, SP, VCHAR, obs-text) or a
- * reason phrase (RFC 9112 §4, the same set) cannot hold: a control character other than HTAB
- * (CR and LF would end the head or start a new field), DEL, or anything past U+00FF (no byte
- * for it) — what node:http refuses as ERR_INVALID_CHAR. VALUE_WIDE when some character is
- * obs-text (0x80..0xFF), else VALUE_ASCII.
- */
-function checkFieldValue(memo: PassedString, value: string): number {
-  if (value === memo.passed) return VALUE_ASCII;
-  let wide = false;
-  for (let i = 0; i < value.length; i++) {
-    const c = value.charCodeAt(i);
-    if ((c < 0x20 && c !== 9) || c === 0x7f || c > 0xff) return VALUE_BAD;
-    if (c > 0x7f) wide = true;
-  }
-  if (wide) return VALUE_WIDE;
-  memo.remember(value);
-  return VALUE_ASCII;
-}
-
-function indexOfKey(fields: HeaderValue[], key: string): number {
-  for (let i = 0; i < fields.length; i += 3) if (fields[i] === key) return i;
-  return -1;
-}
 /**
  * What the request tells a new Response about its answer (the constructor's `request`
  * argument, bits): it was HEAD, it spoke HTTP/1.0, the connection may carry another request.
  * RESPONSE_CLOSE: none of these (the engine's own answers, which close).
  */
 export const RESPONSE_TO_HEAD = 1, RESPONSE_TO_HTTP10 = 2, RESPONSE_KEEP_ALIVE = 4, RESPONSE_CLOSE = 0;
-// The rendered-head memo's inputs (the bits above) and outputs (lib/core/caches.ts RenderedHeadMemo).
-const FLAG_HEAD = RESPONSE_TO_HEAD, FLAG_HTTP10 = RESPONSE_TO_HTTP10, FLAG_KEEPALIVE = RESPONSE_KEEP_ALIVE, FLAG_NOBODY = 8, FLAG_CHUNKED = 16;
-
-/**
- * The same text as one flat string. A string built with + is a tree of its pieces, which
- * every write walks again (String::WriteToFlat); converting to a number makes V8 flatten it in
- * place, once (the result, NaN, is dropped).
- */
-function flatten(s: string): string {
-  void Number(s);
-  return s;
-}
-
-function sameFields(a: HeaderValue[] | null, b: HeaderValue[] | null): boolean {
-  if (a === b) return true;
-  if (a === null || b === null || a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-/** Only string and number values may be remembered (an array could change afterwards). */
-function memoizable(fields: HeaderValue[] | null): boolean {
-  if (fields !== null) for (let i = 2; i < fields.length; i += 3) if (typeof fields[i] === 'object') return false;
-  return true;
-}
-
-// The handler's framing (response-input.ts Te), under the names the rendering code uses.
-const TE_NONE = Te.None, TE_CHUNKED = Te.Chunked, TE_OTHER = Te.Other;
 
 const CHUNK_END = '\r\n';
 const LAST_CHUNK = '0\r\n\r\n';
 
-export class Response implements WaferResponse {
+// The fields HeadState names are read, and some set, where the head is rendered
+// (lib/core/response-head.ts): that is why they are public, not for handlers (WaferResponse).
+export class Response implements WaferResponse, HeadState {
   statusCode = 200;
-  private _statusMessage = '';
-  /**
-   * The handler's fields, flat: [key, name, value, key, name, value, …] with `key` lower-cased.
-   * A handful of fields is searched faster in an array than in a dictionary-mode object, and
-   * nothing is allocated until the first setHeader.
-   */
-  private fields: HeaderValue[] | null = null;
+  /** The handler's reason phrase, as statusMessage sets it; '' for the code's default. */
+  reasonPhrase = '';
+  /** The handler's fields, flat (lib/core/response-fields.ts). */
+  fields: HeaderValue[] | null = null;
   headersSent = false;
   writableEnded = false;
   /** May the connection carry another request after this one? Decided by the connection, narrowed here. */
@@ -138,12 +65,12 @@ export class Response implements WaferResponse {
   readonly isHead: boolean;
   /** The client spoke HTTP/1.0: no chunked framing; keep-alive only when asked. */
   readonly http10: boolean;
-  private chunked = false;
-  private noBody = false;
+  chunked = false;
+  noBody = false;
   /** The handler's Content-Length (-1: none set). */
-  private declaredLength = -1;
-  /** The handler's Transfer-Encoding: TE_NONE, TE_CHUNKED or TE_OTHER. */
-  private teMode = TE_NONE;
+  declaredLength = -1;
+  /** The handler's Transfer-Encoding. */
+  teMode = Te.None;
   /** Body bytes written so far (counted only against a declaredLength). */
   private bodyBytes = 0;
   /** Every field value and the status message are ASCII (so is everything wafer adds). */
@@ -169,22 +96,22 @@ export class Response implements WaferResponse {
   }
 
   get statusMessage(): string {
-    return this._statusMessage === '' ? statusText(this.statusCode) : this._statusMessage;
+    return this.reasonPhrase === '' ? statusText(this.statusCode) : this.reasonPhrase;
   }
 
   /** '' or undefined: the default phrase for the code. */
   set statusMessage(value: string) {
     if (value === undefined || value === '') {
-      this._statusMessage = '';
+      this.reasonPhrase = '';
       return;
     }
     if (typeof value !== 'string') {
       throw argTypeError('The "statusMessage" property', 'type string', value);
     }
     const kind = checkFieldValue(this.sink.caches.asciiValue, value);
-    if (kind === VALUE_BAD) throw invalidChar('statusMessage');
-    if (kind === VALUE_WIDE) this.asciiHead = false;
-    this._statusMessage = value;
+    if (kind === FieldValue.Bad) throw invalidChar('statusMessage');
+    if (kind === FieldValue.Wide) this.asciiHead = false;
+    this.reasonPhrase = value;
   }
 
   setHeader(name: string, value: HeaderValue): this {
@@ -215,8 +142,8 @@ export class Response implements WaferResponse {
 
   private checkValue(name: string, value: string): void {
     const kind = checkFieldValue(this.sink.caches.asciiValue, value);
-    if (kind === VALUE_BAD) throw invalidChar(`header content ["${name}"]`);
-    if (kind === VALUE_WIDE) this.asciiHead = false;
+    if (kind === FieldValue.Bad) throw invalidChar(`header content ["${name}"]`);
+    if (kind === FieldValue.Wide) this.asciiHead = false;
   }
 
   /**
@@ -255,7 +182,7 @@ export class Response implements WaferResponse {
       const at = indexOfKey(fields, key);
       if (at !== -1) fields.splice(at, 3);
       if (key === 'content-length') this.declaredLength = -1;
-      else if (key === 'transfer-encoding') this.teMode = TE_NONE;
+      else if (key === 'transfer-encoding') this.teMode = Te.None;
     }
     return this;
   }
@@ -267,9 +194,9 @@ export class Response implements WaferResponse {
    * plain body), so it goes.
    */
   resetForEngineAnswer(): void {
-    this._statusMessage = '';
+    this.reasonPhrase = '';
     if (this.declaredLength >= 0) this.removeHeader('content-length');
-    if (this.teMode !== TE_NONE) this.removeHeader('transfer-encoding');
+    if (this.teMode !== Te.None) this.removeHeader('transfer-encoding');
     this.bodyBytes = 0;
   }
 
@@ -363,7 +290,7 @@ export class Response implements WaferResponse {
       const memo = this.sink.caches.renderedHead;
       const length = body === undefined ? 0 : typeof body === 'string' ? (body === memo.body ? memo.bodyLength : Buffer.byteLength(body)) : body.length;
       if (this.declaredLength >= 0) this.countBody(length, true);
-      const head = this.renderHead(length);
+      const head = renderHead(this, memo, length);
       this.writableEnded = true;
       if (this.meter !== null) this.countSent(this.meter, head, this.noBody ? 0 : length);
       if (this.chunked) {
@@ -378,7 +305,8 @@ export class Response implements WaferResponse {
       }
       else if (this.noBody || length === 0) this.sink.writeOut(this, head, this.asciiHead);
       // One string for head + text body: one write, one copy into the socket. A body whose
-      // UTF-8 length equals its length is ASCII.
+      // UTF-8 length equals its length is ASCII. Joined here, not by a helper: code inlined
+      // into end() counts against V8's inlining budget for it.
       else if (typeof body === 'string') {
         let whole: string;
         if (head === memo.head && body === memo.body) {
@@ -425,7 +353,7 @@ export class Response implements WaferResponse {
   }
 
   private sendHead(length: number): void {
-    const head = this.renderHead(length);
+    const head = renderHead(this, this.sink.caches.renderedHead, length);
     if (this.meter !== null) this.countSent(this.meter, head, 0);
     this.sink.writeOut(this, head, this.asciiHead);
   }
@@ -447,101 +375,11 @@ export class Response implements WaferResponse {
   private countBody(length: number, last: boolean): number {
     // Transfer-Encoding frames the body instead (the Content-Length is not sent beside it,
     // RFC 9112 §6.2), except to HTTP/1.0, which gets no Transfer-Encoding.
-    if (this.teMode !== TE_NONE && !this.http10) return -1;
+    if (this.teMode !== Te.None && !this.http10) return -1;
     if (this.headersSent ? this.noBody : this.isHead || bodyless(this.statusCode)) return -1;
     const limit = this.declaredLength;
     const total = this.bodyBytes + length;
     if (total > limit || (last && total !== limit)) throw lengthMismatch(total, limit);
     return total;
-  }
-
-  /**
-   * The head for a body of `length` bytes (-1: unknown — chunked on HTTP/1.1, close-delimited
-   * on HTTP/1.0, RFC 9112 §6.3).
-   */
-  private renderHead(length: number): string {
-    const code = this.statusCode;
-    const input = (this.isHead ? FLAG_HEAD : 0) | (this.http10 ? FLAG_HTTP10 : 0) | (this.keepAlive ? FLAG_KEEPALIVE : 0);
-    const date = dateLine();
-    const memo = this.sink.caches.renderedHead;
-    if (this._statusMessage === '' && code === memo.code && length === memo.length && input === memo.input &&
-      date === memo.date && sameFields(this.fields, memo.fields)) {
-      const out = memo.output;
-      this.noBody = (out & FLAG_NOBODY) !== 0;
-      this.chunked = (out & FLAG_CHUNKED) !== 0;
-      this.keepAlive = (out & FLAG_KEEPALIVE) !== 0;
-      this.headersSent = true;
-      return memo.head;
-    }
-    // Before headersSent is set (the memo only ever holds a valid code): the handler sees the
-    // throw and the client still gets a 500.
-    checkStatusCode(code);
-    const head = this.render(code, length, date);
-    this.headersSent = true;
-    if (this._statusMessage === '' && memo.enabled && memoizable(this.fields)) {
-      memo.code = code;
-      memo.length = length;
-      memo.input = input;
-      memo.date = date;
-      memo.fields = this.fields;
-      memo.head = head;
-      memo.output = (this.noBody ? FLAG_NOBODY : 0) | (this.chunked ? FLAG_CHUNKED : 0) | (this.keepAlive ? FLAG_KEEPALIVE : 0);
-      memo.body = '';
-      memo.bodyLength = 0;
-      memo.whole = '';
-      memo.flat = true;
-    }
-    return head;
-  }
-
-  private render(code: number, length: number, date: string): string {
-    let head = this._statusMessage === '' ? statusLine(code) : `HTTP/1.1 ${code} ${this._statusMessage}\r\n`;
-    const fields = this.fields;
-    // RFC 9110 §8.6 / RFC 9112 §6.1: no Content-Length or Transfer-Encoding in a 1xx or 204; no
-    // Transfer-Encoding to an HTTP/1.0 client (it gets Content-Length or a close-delimited body).
-    const noFraming = code < 200 || code === 204;
-    const te = noFraming || this.http10 ? TE_NONE : this.teMode;
-    if (fields !== null) {
-      if (indexOfKey(fields, 'date') === -1) head += date;
-      for (let i = 0; i < fields.length; i += 3) {
-        const key = fields[i] as string;
-        const value = fields[i + 2];
-        if (key === 'content-length') {
-          // RFC 9112 §6.2: not beside a Transfer-Encoding.
-          if (noFraming || te !== TE_NONE) continue;
-        } else if (key === 'transfer-encoding') {
-          if (te === TE_NONE) continue;
-        } else if (key === 'connection') {
-          // The handler may ask to close; it may not keep open what the connection must close.
-          if (/\bclose\b/i.test(String(value))) this.keepAlive = false;
-          continue;
-        }
-        const name = fields[i + 1] as string;
-        if (typeof value === 'object') for (const v of value) head += name + ': ' + v + '\r\n';
-        else head += name + ': ' + value + '\r\n';
-      }
-    } else head += date;
-    if (bodyless(code)) {
-      this.noBody = true;
-    } else {
-      if (this.isHead) this.noBody = true;
-      // The handler's framing, else the engine's. Whichever it is, the engine writes the body
-      // to match it: chunks under chunked, bytes counted against a Content-Length.
-      if (te === TE_CHUNKED) this.chunked = !this.isHead;
-      // RFC 9112 §6.3: a response whose last coding is not chunked ends with the connection.
-      else if (te === TE_OTHER) this.keepAlive = false;
-      else if (this.declaredLength >= 0) {
-        // sent as the handler set it
-      } else if (length >= 0) head += 'Content-Length: ' + length + '\r\n';
-      else if (this.http10) this.keepAlive = false; // close-delimited body
-      else {
-        this.chunked = !this.isHead;
-        head += 'Transfer-Encoding: chunked\r\n';
-      }
-    }
-    if (!this.keepAlive) head += 'Connection: close\r\n\r\n';
-    else if (this.http10) head += 'Connection: keep-alive\r\n\r\n';
-    else head += '\r\n';
-    return head;
   }
 }
