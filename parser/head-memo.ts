@@ -66,7 +66,7 @@ export const SHORT_ITEMS = 8;
  * than making the string again, nor does the copy have to be collected.
  *
  * Invariant: `strings[i]` is the latin1 string of `bytes[i * SHORT_PIECE, + strings[i].length)`
- * (names spelled as the wafer parser's COMMON_NAMES constants).
+ * (names spelled as the COMMON_NAMES constants of parser/head-strings.ts).
  */
 export class ShortStrings {
   /** Off: `strings` stay empty, so no piece but an empty one ever matches (and '' is '' anyway). */

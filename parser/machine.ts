@@ -430,6 +430,21 @@ export class RequestMachine {
     return this.fail(typeof r === 'number' ? r : E.USER, 'Span callback error', pos + skip);
   }
 
+  /**
+   * A transfer coding after chunked, at `p`: refused as llhttp refuses it (RFC 9112 §6.1:
+   * chunked must be the final coding of a request; §6.3 ¶4: else 400), the error returned; or,
+   * with lenient TRANSFER_ENCODING, read on as llhttp would (0: the trie reset for the next coding).
+   */
+  private codingAfterChunked(buf: Buffer, p: number, lenient: number): number {
+    if ((lenient & L_TRANSFER_ENCODING) === 0) {
+      if (this.spanEnd(buf, p, S.DEAD, 1) !== 0) return this.error;
+      return this.fail(E.INVALID_TRANSFER_ENCODING, 'Invalid `Transfer-Encoding` header value', p + 1);
+    }
+    this.trieNode = 0;
+    this.trieIndex = 0;
+    return 0;
+  }
+
   /** A span callback answered non-zero: pause (resuming at `next`, at `pos`) or fail. */
   private spanStop(r: CbResult, pos: number, next: S, skip: number): number {
     if (isPause(r)) return this.pause(E.PAUSED, 'Span callback pause', pos, next);
@@ -1337,11 +1352,8 @@ export class RequestMachine {
               s = S.HEADER_VALUE;
               continue;
             case H_TRANSFER_ENCODING:
-              if ((this.flags & F.CHUNKED) !== 0 && (lenient & L_TRANSFER_ENCODING) === 0) {
-                // RFC 9112 §6.1: chunked must be the final coding of a request.
-                if (this.spanEnd(buf, p, S.DEAD, 1) !== 0) return this.error;
-                return this.fail(E.INVALID_TRANSFER_ENCODING, 'Invalid `Transfer-Encoding` header value', p + 1);
-              }
+              // A second Transfer-Encoding field after one that ended in chunked.
+              if ((this.flags & F.CHUNKED) !== 0 && this.codingAfterChunked(buf, p, lenient) !== 0) return this.error;
               this.flags = (this.flags | F.TRANSFER_ENCODING) & ~F.CHUNKED;
               this.trieNode = 0;
               this.trieIndex = 0;
@@ -1383,12 +1395,7 @@ export class RequestMachine {
               s = S.HEADER_VALUE_TE_CHUNKED_COMMA;
               continue;
             }
-            if ((lenient & L_TRANSFER_ENCODING) === 0) {
-              if (this.spanEnd(buf, p, S.DEAD, 1) !== 0) return this.error;
-              return this.fail(E.INVALID_TRANSFER_ENCODING, 'Invalid `Transfer-Encoding` header value', p + 1);
-            }
-            this.trieNode = 0;
-            this.trieIndex = 0;
+            if (this.codingAfterChunked(buf, p, lenient) !== 0) return this.error;
             s = S.HEADER_VALUE_TE_CHUNKED;
             continue;
           }
@@ -1406,14 +1413,7 @@ export class RequestMachine {
             s = S.HEADER_VALUE_OTHERWISE;
             continue;
           }
-          // A coding after chunked: refused as llhttp refuses it (RFC 9112 §6.3 ¶4), or with
-          // lenient TRANSFER_ENCODING read on as llhttp would from the comma.
-          if ((lenient & L_TRANSFER_ENCODING) === 0) {
-            if (this.spanEnd(buf, p, S.DEAD, 1) !== 0) return this.error;
-            return this.fail(E.INVALID_TRANSFER_ENCODING, 'Invalid `Transfer-Encoding` header value', p + 1);
-          }
-          this.trieNode = 0;
-          this.trieIndex = 0;
+          if (this.codingAfterChunked(buf, p, lenient) !== 0) return this.error;
           s = S.HEADER_VALUE_TE_CHUNKED;
           continue;
         }
