@@ -12,7 +12,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { WebSocket, WebSocketServer, type RawData } from 'ws';
+import type { WebSocket, WebSocketServer } from 'ws';
+import { clientFrame, closed, echoWsServer, handshake, nextMessage, openWs, readUntil, serverFrames } from './helpers/ws.js';
 import { serverKinds, sleep, startServer as startTcp, until, type ServerKind } from './helpers/server-kinds.js';
 import { splitResponses } from './helpers/raw-client.js';
 import { makeTestCert } from './helpers/tls-cert.js';
@@ -31,22 +32,6 @@ const UNIX_KINDS = serverKinds();
 
 const hello: Handler = (req, res) => res.end(`http:${req.url}`);
 
-/** A `ws` server that echoes (text stays text, binary binary); 'close-me' closes with 4002. */
-function wsServer(t: Test): WebSocketServer {
-  const wss = new WebSocketServer({ noServer: true });
-  wss.on('connection', (ws) => {
-    ws.on('message', (data: RawData, isBinary: boolean) => {
-      if (!isBinary && String(data) === 'close-me') ws.close(4002, 'server bye');
-      else ws.send(data, { binary: isBinary });
-    });
-  });
-  t.teardown(() => {
-    for (const ws of wss.clients) ws.terminate();
-    wss.close();
-  });
-  return wss;
-}
-
 interface Mounted {
   server: WaferServer;
   wss: WebSocketServer;
@@ -55,7 +40,7 @@ interface Mounted {
 
 /** wafer (with `options`: tls, path, …) with the echoing ws server mounted on `upgrade`. */
 async function mount(t: Test, kind: ServerKind, options: ServerOptions, handler: Handler = hello): Promise<Mounted> {
-  const wss = wsServer(t);
+  const wss = echoWsServer(t);
   const heads: Buffer[] = [];
   const server = await startServer(t, kind, handler, {
     upgrade(req, socket, head) {
@@ -67,79 +52,10 @@ async function mount(t: Test, kind: ServerKind, options: ServerOptions, handler:
   return { server, wss, heads };
 }
 
-function open(t: Test, url: string, options: { ca?: Buffer } = {}): Promise<WebSocket> {
-  const ws = new WebSocket(url, options);
-  t.teardown(() => ws.terminate());
-  return new Promise((resolve, reject) => {
-    ws.once('open', () => resolve(ws));
-    ws.once('error', reject);
-  });
-}
-
-function nextMessage(ws: WebSocket): Promise<{ data: Buffer; isBinary: boolean }> {
-  return new Promise((resolve, reject) => {
-    ws.once('message', (data: RawData, isBinary: boolean) => resolve({ data: data as Buffer, isBinary }));
-    ws.once('close', () => reject(new Error('closed before a message')));
-  });
-}
-
-function closed(ws: WebSocket): Promise<{ code: number; reason: string }> {
-  return new Promise((resolve) => ws.once('close', (code: number, reason: Buffer) => resolve({ code, reason: String(reason) })));
-}
-
-function handshake(path: string): string {
-  return `GET ${path} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-    `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`;
-}
-
-/** A masked client frame (RFC 6455 §5.2), FIN set, payload under 126 bytes. */
-function clientFrame(opcode: number, payload: Buffer): Buffer {
-  const mask = randomBytes(4);
-  const out = Buffer.alloc(6 + payload.length);
-  out[0] = 0x80 | opcode;
-  out[1] = 0x80 | payload.length;
-  mask.copy(out, 2);
-  for (let i = 0; i < payload.length; i++) out[6 + i] = payload[i] ^ mask[i & 3];
-  return out;
-}
-
-/** The unmasked server frames from offset `from` of `b`: [opcode, payload text]. */
-function serverFrames(b: Buffer, from: number): [number, string][] {
-  const out: [number, string][] = [];
-  let p = from;
-  while (p + 2 <= b.length) {
-    const len = b[p + 1] & 0x7f;
-    if (len >= 126 || p + 2 + len > b.length) break;
-    out.push([b[p] & 0x0f, b.subarray(p + 2, p + 2 + len).toString('latin1')]);
-    p += 2 + len;
-  }
-  return out;
-}
-
 /** Where the frames start: after the head of the 101. */
 function afterSwitch(b: Buffer): number {
   const at = b.indexOf('HTTP/1.1 101');
   return at === -1 ? -1 : b.indexOf('\r\n\r\n', at) + 4;
-}
-
-/** Read from `socket` until `done(bytes so far)` holds, or fail after `ms`. */
-function readUntil(socket: net.Socket, done: (b: Buffer) => boolean, ms = 3000): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    let got = Buffer.alloc(0);
-    const timer = setTimeout(() => {
-      socket.removeListener('data', onData);
-      reject(new Error(`timed out with ${JSON.stringify(got.toString('latin1'))}`));
-    }, ms);
-    const onData = (c: Buffer): void => {
-      got = Buffer.concat([got, c]);
-      if (done(got)) {
-        clearTimeout(timer);
-        socket.removeListener('data', onData);
-        resolve(got);
-      }
-    };
-    socket.on('data', onData);
-  });
 }
 
 function tlsConnect(t: Test, port: number): Promise<tls.TLSSocket> {
@@ -218,7 +134,7 @@ t.test('upgrade over tls: wss://', { skip: OPENSSL.skip }, async (t) => {
   for (const kind of TLS_KINDS) {
     t.test(`a wss client echoes text, binary and 1 MiB; the socket handed over is the TLSSocket [${kind.name}]`, async (t) => {
       const sockets: net.Socket[] = [];
-      const wss = wsServer(t);
+      const wss = echoWsServer(t);
       const server = await startServer(t, kind, hello, {
         tls: { key, cert },
         upgrade(req, socket, head) {
@@ -226,7 +142,7 @@ t.test('upgrade over tls: wss://', { skip: OPENSSL.skip }, async (t) => {
           wss.handleUpgrade(req as never, socket, head, (ws) => wss.emit('connection', ws, req));
         },
       });
-      const ws = await open(t, `wss://127.0.0.1:${server.port}/chat`, { ca: cert });
+      const ws = await openWs(t, `wss://127.0.0.1:${server.port}/chat`, { ca: cert });
       t.ok(sockets[0] instanceof tls.TLSSocket && (sockets[0] as tls.TLSSocket).encrypted, 'upgrade got the tls.TLSSocket');
       ws.send('hello over tls');
       t.same(await nextMessage(ws), { data: Buffer.from('hello over tls'), isBinary: false }, 'text');
@@ -247,7 +163,7 @@ t.test('upgrade over tls: wss://', { skip: OPENSSL.skip }, async (t) => {
       const { server } = await mount(t, kind, { tls: { key, cert }, maxConns: 1 });
       const clients: WebSocket[] = [];
       // One at a time: with maxConns 1 each handshake needs the slot the previous upgrade freed.
-      for (let i = 0; i < 20; i++) clients.push(await open(t, `wss://127.0.0.1:${server.port}/ws`, { ca: cert }));
+      for (let i = 0; i < 20; i++) clients.push(await openWs(t, `wss://127.0.0.1:${server.port}/ws`, { ca: cert }));
       let stats = server.stats();
       t.same([stats.upgraded, stats.upgradedOpen, stats.connections, stats.refused], [20, 20, 0, 0], 'out of the connection count');
       const replies = await Promise.all(clients.map(async (ws, i) => {
@@ -275,7 +191,7 @@ t.test('upgrade over tls: wss://', { skip: OPENSSL.skip }, async (t) => {
 
     t.test(`server.close() over TLS neither waits for nor closes a wss connection [${kind.name}]`, async (t) => {
       const { server, wss } = await mount(t, kind, { tls: { key, cert } });
-      const ws = await open(t, `wss://127.0.0.1:${server.port}/ws`, { ca: cert });
+      const ws = await openWs(t, `wss://127.0.0.1:${server.port}/ws`, { ca: cert });
       const resolved = await Promise.race([server.close().then(() => true), sleep(1000).then(() => false)]);
       t.ok(resolved, 'close() resolved at once');
       ws.send('after close');
@@ -307,7 +223,7 @@ for (const kind of UNIX_KINDS) {
   t.test(`upgrade over a Unix socket: a ws+unix client, and a frame in the head [${kind.name}]`, async (t) => {
     const path = socketPath(kind);
     const { server, heads } = await mount(t, kind, { path });
-    const ws = await open(t, `ws+unix:${path}:/ws`);
+    const ws = await openWs(t, `ws+unix:${path}:/ws`);
     ws.send('over unix');
     t.same(await nextMessage(ws), { data: Buffer.from('over unix'), isBinary: false });
     const big = randomBytes(1 << 20);
@@ -408,7 +324,7 @@ t.test('onResponse and log: true over TLS with upgrades', { skip: OPENSSL.skip }
         const socket = await tlsConnect(t, server.port);
         socket.write(`GET /first HTTP/1.1\r\nHost: x\r\n\r\n${handshake('/ws')}`);
         await readUntil(socket, (b) => afterSwitch(b) > 0);
-        const ws = await open(t, `wss://127.0.0.1:${server.port}/second`, { ca: cert });
+        const ws = await openWs(t, `wss://127.0.0.1:${server.port}/second`, { ca: cert });
         ws.send('x');
         await nextMessage(ws);
         t.same(await get({ port: server.port }, '/last'), { status: 200, body: 'http:/last' });

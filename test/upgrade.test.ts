@@ -7,7 +7,8 @@
 import t, { type Test } from 'tap';
 import { createHash, randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
-import { WebSocket, WebSocketServer, type RawData } from 'ws';
+import { WebSocket, type WebSocketServer } from 'ws';
+import { clientFrame, closed, echoWsServer, handshake, nextMessage, openWs, readUntil, serverFrames } from './helpers/ws.js';
 import { forEachServerKind, PARSERS, startServer, sleep, until, type ServerKind } from './helpers/server-kinds.js';
 import { connect, raw, splitResponses } from './helpers/raw-client.js';
 import type { Handler, ServerOptions, UpgradeRequest, WaferServer } from '../lib/index.js';
@@ -29,13 +30,7 @@ const hello: Handler = (req, res) => res.end(`http:${req.url}`);
  * close with 4002 'server bye'.
  */
 async function mount(t: Test, kind: ServerKind, options: ServerOptions = {}, handler: Handler = hello): Promise<Mounted> {
-  const wss = new WebSocketServer({ noServer: true });
-  wss.on('connection', (ws) => {
-    ws.on('message', (data: RawData, isBinary: boolean) => {
-      if (!isBinary && String(data) === 'close-me') ws.close(4002, 'server bye');
-      else ws.send(data, { binary: isBinary });
-    });
-  });
+  const wss = echoWsServer(t);
   const seen: Mounted['seen'] = [];
   const server = await startServer(t, kind, handler, {
     upgrade(req, socket, head) {
@@ -44,80 +39,11 @@ async function mount(t: Test, kind: ServerKind, options: ServerOptions = {}, han
     },
     ...options,
   });
-  t.teardown(() => {
-    for (const ws of wss.clients) ws.terminate();
-    wss.close();
-  });
   return { server, wss, seen };
 }
 
 function open(t: Test, port: number, path = '/ws'): Promise<WebSocket> {
-  const ws = new WebSocket(`ws://127.0.0.1:${port}${path}`);
-  t.teardown(() => ws.terminate());
-  return new Promise((resolve, reject) => {
-    ws.once('open', () => resolve(ws));
-    ws.once('error', reject);
-  });
-}
-
-function nextMessage(ws: WebSocket): Promise<{ data: Buffer; isBinary: boolean }> {
-  return new Promise((resolve, reject) => {
-    ws.once('message', (data: RawData, isBinary: boolean) => resolve({ data: data as Buffer, isBinary }));
-    ws.once('close', () => reject(new Error('closed before a message')));
-  });
-}
-
-function closed(ws: WebSocket): Promise<{ code: number; reason: string }> {
-  return new Promise((resolve) => ws.once('close', (code: number, reason: Buffer) => resolve({ code, reason: String(reason) })));
-}
-
-function handshake(path: string, key: string): string {
-  return `GET ${path} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-    `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`;
-}
-
-/** A masked client frame (RFC 6455 §5.2), FIN set, payload under 126 bytes. */
-function clientFrame(opcode: number, payload: Buffer): Buffer {
-  const mask = randomBytes(4);
-  const out = Buffer.alloc(6 + payload.length);
-  out[0] = 0x80 | opcode;
-  out[1] = 0x80 | payload.length;
-  mask.copy(out, 2);
-  for (let i = 0; i < payload.length; i++) out[6 + i] = payload[i] ^ mask[i & 3];
-  return out;
-}
-
-/** Read from `socket` until `done(bytes so far)` holds, or fail after `ms`. */
-function readUntil(socket: Socket, done: (b: Buffer) => boolean, ms = 3000): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    let got = Buffer.alloc(0);
-    const timer = setTimeout(() => {
-      socket.removeListener('data', onData);
-      reject(new Error(`timed out with ${JSON.stringify(got.toString('latin1'))}`));
-    }, ms);
-    const onData = (c: Buffer): void => {
-      got = Buffer.concat([got, c]);
-      if (done(got)) {
-        clearTimeout(timer);
-        socket.removeListener('data', onData);
-        resolve(got);
-      }
-    };
-    socket.on('data', onData);
-  });
-}
-
-/** The unmasked server frames after the 101's head in `b`: [opcode, payload text]. */
-function serverFrames(b: Buffer, from: number): [number, string][] {
-  const out: [number, string][] = [];
-  let p = from;
-  while (p + 2 <= b.length) {
-    const len = b[p + 1] & 0x7f;
-    if (len >= 126 || p + 2 + len > b.length) break;
-    out.push([b[p] & 0x0f, b.subarray(p + 2, p + 2 + len).toString('latin1')]);
-    p += 2 + len;
-  }
-  return out;
+  return openWs(t, `ws://127.0.0.1:${port}${path}`);
 }
 
 function acceptFor(key: string): string {
