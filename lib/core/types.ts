@@ -103,22 +103,8 @@ export interface ResponseInfo {
  * An Upgrade (or CONNECT) request handed to ServerOptions.upgrade: the shape node:http gives its
  * 'upgrade' listeners, so `ws`'s `handleUpgrade(req, socket, head, cb)` takes it as it is.
  */
-export interface UpgradeRequest {
-  method: string;
-  /** The raw request target, exactly as sent. */
-  url: string;
-  /** The path part of `url`, not decoded. */
-  path: string;
-  /** The query string without `?` ('' when none), not decoded. */
-  query: string;
-  /** Lower-cased names; repeated fields joined with ', ', `set-cookie` kept as an array. */
-  headers: Record<string, string | string[] | undefined>;
-  /** As sent: [name, value, name, value, …]. */
-  rawHeaders: string[];
-  /** '1.1' or '1.0'. */
-  httpVersion: string;
-  /** Peer address. */
-  remoteAddress: string | undefined;
+export interface UpgradeRequest extends Pick<WaferRequest,
+  'method' | 'url' | 'path' | 'query' | 'headers' | 'rawHeaders' | 'httpVersion' | 'remoteAddress'> {
   /** The connection's socket (the same one the callback gets). */
   socket: Socket;
 }
