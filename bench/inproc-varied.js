@@ -19,9 +19,8 @@
 //
 //   TRAFFIC=varied OFF=host taskset -c 1 node bench/inproc-varied.js
 import path from 'node:path';
-import { spawn, spawnSync } from 'node:child_process';
-import { setImmediate as tick } from 'node:timers/promises';
-import { ROOT, pinned } from './harness/procs.js';
+import { ROOT } from './harness/procs.js';
+import { alternatePairs, arrivalSource, drivenConnections } from './harness/inproc-drive.js';
 import { median } from './harness/stats.js';
 
 const DIST = path.resolve(ROOT, process.env.DIST ?? 'dist');
@@ -36,32 +35,15 @@ const onOption = Object.fromEntries(names(BASE));
 const offOption = OFF === 'all' ? false : Object.fromEntries([...names(BASE), ...names(OFF)]);
 
 const { listen } = await import(path.join(DIST, 'lib/index.js'));
-const setups = [];
 const SWAP = process.env.SWAP === '1';
-for (const caches of SWAP ? [offOption, onOption] : [onOption, offOption]) {
-  let conn = null;
-  const server = await listen((req, res) => {
-    conn ??= res.sink; // the Connection (the response's sink)
-    res.setHeader('Content-Type', 'text/plain; charset=utf-8');
-    res.end(req.path === '/' ? 'Hello, World!' : 'Hello, item!');
-  }, { port: 0, host: '127.0.0.1', loop: 'edge', caches });
-  setups.push({ server, conn: () => conn });
-}
-const ports = setups.map((s) => s.server.port);
-const drainCpu = spawnSync('taskset', ['-c', '0', 'true']).status === 0 ? 0 : null;
-const drainCode = `
-  const net = require('net');
-  for (const p of ${JSON.stringify(ports)}) {
-    const s = net.connect(p, '127.0.0.1', () => s.write('GET / HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n'));
-    s.on('data', () => {});
-  }
-  process.stdin.on('end', () => process.exit(0));
-  process.stdin.resume();
-`;
-const [cmd, args] = pinned(drainCpu, process.execPath, ['-e', drainCode]);
-const drain = spawn(cmd, args, { stdio: ['pipe', 'inherit', 'inherit'] });
-while (setups.some((s) => s.conn() === null)) await tick();
-if (SWAP) setups.reverse(); // A is caches on again
+const options = SWAP ? [offOption, onOption] : [onOption, offOption];
+const drive = await drivenConnections(options.map((caches) => (capture) => listen((req, res) => {
+  capture(res);
+  res.setHeader('Content-Type', 'text/plain; charset=utf-8');
+  res.end(req.path === '/' ? 'Hello, World!' : 'Hello, item!');
+}, { port: 0, host: '127.0.0.1', loop: 'edge', caches })));
+const conns = SWAP ? [...drive.conns].reverse() : drive.conns; // A is caches on again
+const ports = drive.ports;
 
 /** A browser-like head, every varying field different for each n. */
 function browserHead(n) {
@@ -92,47 +74,12 @@ if (TRAFFIC === 'varied') {
   arrivals.push(Buffer.from(text, 'latin1'));
 }
 const headBytes = arrivals[0].length / 16;
-let next = 0;
-
-/** Requests per second over `n` arrivals, yielding to the event loop every 32 (writes settle). */
-async function sample(conn, n) {
-  let ns = 0n;
-  for (let done = 0; done < n; done += 32) {
-    const t0 = process.hrtime.bigint();
-    for (let i = 0; i < 32; i++) {
-      conn.beginBatch();
-      conn.feed(arrivals[next]);
-      conn.endBatch();
-      next = next + 1 === arrivals.length ? 0 : next + 1;
-    }
-    ns += process.hrtime.bigint() - t0;
-    await tick();
-    if (conn.closed) throw new Error('the connection closed');
-  }
-  return (n * 16 * 1e9) / Number(ns);
-}
-
-const conns = setups.map((s) => s.conn());
-for (let w = 0; w < 30; w++) for (const c of conns) await sample(c, 64);
-const ratios = [];
-const rates = [[], []];
-for (let k = 0; k < ROUNDS; k++) {
-  const first = k & 1;
-  const r = [0, 0];
-  // Each side gets the same arrivals in a pair.
-  const start = next;
-  r[first] = await sample(conns[first], ARR);
-  next = start;
-  r[1 - first] = await sample(conns[1 - first], ARR);
-  ratios.push(r[1] / r[0]);
-  rates[0].push(r[0]);
-  rates[1].push(r[1]);
-}
+const source = arrivalSource(arrivals);
+const { rates, ratios } = await alternatePairs(conns, source, { rounds: ROUNDS, arrivals: ARR, warmupArrivals: 64 });
 const us = (rate) => (1e6 / rate).toFixed(2);
 console.log(`${TRAFFIC} traffic (${Math.round(headBytes)}-byte heads), caches off in B: ${OFF}${BASE === '' ? '' : `, in both: ${BASE}`}`);
 console.log(`A caches on:  ${Math.round(median(rates[0])).toLocaleString('en-US')} req/s (${us(median(rates[0]))} µs/request)`);
 console.log(`B caches off: ${Math.round(median(rates[1])).toLocaleString('en-US')} req/s (${us(median(rates[1]))} µs/request)`);
 console.log(`B/A median of ${ROUNDS} pairs: ${median(ratios).toFixed(3)}`);
-drain.stdin.end();
-for (const s of setups) await s.server.close();
+await drive.stop();
 process.exit(0);
