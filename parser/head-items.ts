@@ -7,6 +7,7 @@
 // before execute() returns (release()), so no buffer is kept between calls.
 import { SHORT_ITEMS, SHORT_PIECE, type ShortStrings } from './head-memo.js';
 import { COMMON_NAMES, sameBytes, shortString, trimOws, type Latin1Buffer } from './head-strings.js';
+import { HeadFields } from './head-fields.js';
 
 /**
  * The head's items: 0 is the request target, then name, value, name, value… An item is a range
@@ -109,6 +110,41 @@ export class HeadItems {
       if (itemString[i] === null) itemString[i] = all.substring(this.itemStart[i] - lo, this.itemEnd[i] - lo);
     }
     this.ranges = 0;
+  }
+
+  /**
+   * The head's fields as one string and offsets (parser/head-fields.ts), the request target in
+   * `url` — when every item is still a range of this buffer and the head is not a short one
+   * (those strings() makes from the bytes, or remembers); else null, and strings() makes them.
+   */
+  lazyFields(): HeadFields | null {
+    const n = this.count;
+    if (n < 3 || (n & 1) === 0 || this.ranges !== n) return null;
+    const itemStart = this.itemStart;
+    const itemEnd = this.itemEnd;
+    if (n <= SHORT_ITEMS) {
+      let short = true;
+      for (let i = 0; short && i < n; i++) if (itemEnd[i] - itemStart[i] > SHORT_PIECE) short = false;
+      if (short) return null;
+    }
+    const buf = this.buf as Latin1Buffer;
+    const lo = itemStart[0];
+    const text = buf.latin1Slice(lo, itemEnd[n - 1]);
+    this.url = text.substring(0, itemEnd[0] - lo);
+    const fields = (n - 1) >> 1;
+    const at = new Array<number>(4 * fields);
+    for (let f = 0, i = 1; f < fields; f++, i += 2) {
+      const valueStart = itemStart[i + 1];
+      let valueEnd = itemEnd[i + 1];
+      while (valueEnd > valueStart && (buf[valueEnd - 1] === 32 || buf[valueEnd - 1] === 9)) valueEnd--;
+      at[4 * f] = itemStart[i] - lo;
+      at[4 * f + 1] = itemEnd[i] - lo;
+      at[4 * f + 2] = valueStart - lo;
+      at[4 * f + 3] = valueEnd - lo;
+    }
+    this.ranges = 0;
+    this.count = 0;
+    return new HeadFields(text, at, fields, null);
   }
 
   /**

@@ -1,6 +1,7 @@
 // The contract between a connection and a request parser. Two implementations keep it:
 // `parser/wafer.ts` (ours, TypeScript) and `parser/llhttp.ts` (Node's built-in llhttp).
 import type { ParseError } from './errors.js';
+import type { HeadFields } from './head-fields.js';
 
 export type { ParseError } from './errors.js';
 
@@ -13,6 +14,11 @@ export interface RequestHead {
   versionMinor: number;
   /** Header fields as sent, flat: [name, value, name, value, …]; names keep their case. */
   rawHeaders: string[];
+  /**
+   * The same fields, when the parser kept them as one string and offsets: then `rawHeaders` is
+   * made on first read, and these read one field without making the rest (parser/head-fields.ts).
+   */
+  readonly fields?: HeadFields;
   /** Content-Length when one was given, else -1. */
   contentLength: number;
   /** Transfer-Encoding ends in chunked. */

@@ -8,6 +8,8 @@
 // views into the buffer passed to execute(). Header bytes are counted the way Node counts them
 // (request target, field names and values) and checked against the limits of parser/limits.ts.
 import { HeadItems } from './head-items.js';
+import type { HeadFields } from './head-fields.js';
+import { WaferHead } from './wafer-head.js';
 import { parserCacheOn, RepeatedHead, ShortStrings } from './head-memo.js';
 import { PARSER_LIMITS } from './limits.js';
 import type { HpeCode, ParseError } from './errors.js';
@@ -252,32 +254,40 @@ export class WaferParser implements RequestParser, MachineCallbacks {
       this.headLimit = true;
       return this.overflow('HPE_HEADER_OVERFLOW', 'Too many header fields');
     }
-    const rawHeaders = this.head.strings();
+    // A long head stays one string until its fields are read; short or cut ones become strings now.
+    const fields = this.head.lazyFields();
+    const rawHeaders = fields === null ? this.head.strings() : null;
     this.url = this.head.url;
     if (m.repeatable) {
       // The machine remembers this head now: its strings, when it has come twice in a row.
       this.repeated.url = this.url;
-      this.repeated.rawHeaders = this.again ? rawHeaders.slice() : null;
+      this.repeated.rawHeaders = this.again ? (rawHeaders ?? (fields as HeadFields).raw()).slice() : null;
     }
-    return this.handOver(m, rawHeaders);
+    return this.handOver(m, rawHeaders, fields ?? undefined);
   }
 
-  /** The head to the sink. */
-  private handOver(m: RequestMachine, rawHeaders: string[]): CbResult {
+  /** The head to the sink: its fields as strings, or kept as one string (`fields`). */
+  private handOver(m: RequestMachine, rawHeaders: string[] | null, fields?: HeadFields): CbResult {
     const flags = m.flags;
     const chunked = (flags & F.CHUNKED) !== 0;
-    const head: RequestHead = {
-      method: METHODS[m.method],
-      url: this.url,
-      versionMajor: m.httpMajor,
-      versionMinor: m.httpMinor,
-      rawHeaders,
-      contentLength: !chunked && (flags & F.CONTENT_LENGTH) !== 0 ? m.contentLength : -1,
-      chunked,
-      keepAlive: m.shouldKeepAlive(),
-      upgrade: m.upgrade === 1,
-    };
-    this.sink.onHead(head);
+    const contentLength = !chunked && (flags & F.CONTENT_LENGTH) !== 0 ? m.contentLength : -1;
+    if (rawHeaders !== null) {
+      const head: RequestHead = {
+        method: METHODS[m.method],
+        url: this.url,
+        versionMajor: m.httpMajor,
+        versionMinor: m.httpMinor,
+        rawHeaders,
+        contentLength,
+        chunked,
+        keepAlive: m.shouldKeepAlive(),
+        upgrade: m.upgrade === 1,
+      };
+      this.sink.onHead(head);
+    } else {
+      this.sink.onHead(new WaferHead(METHODS[m.method], this.url, m.httpMajor, m.httpMinor, fields as HeadFields,
+        contentLength, chunked, m.shouldKeepAlive(), m.upgrade === 1));
+    }
     return 0;
   }
 

@@ -17,7 +17,11 @@ function collect(make: (s: RequestSink, o?: ParserOptions) => RequestParser, opt
   const seen: Seen = { heads: [], bodies: [], completes: 0 };
   const sink: RequestSink = {
     onHead: (h) => {
-      seen.heads.push(h);
+      // The documented fields (the wafer parser's head makes rawHeaders on first read).
+      seen.heads.push({
+        method: h.method, url: h.url, versionMajor: h.versionMajor, versionMinor: h.versionMinor, rawHeaders: h.rawHeaders,
+        contentLength: h.contentLength, chunked: h.chunked, keepAlive: h.keepAlive, upgrade: h.upgrade,
+      });
       seen.bodies.push('');
     },
     onBody: (b) => {

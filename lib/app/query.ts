@@ -103,14 +103,24 @@ export function parseQuery(text: string, options: DecodeOptions = {}): Params {
   return out;
 }
 
-const parsed = new WeakMap<WaferRequest, Params>();
+/**
+ * Where query() keeps a request's parsed parameters: a property of the request under a symbol
+ * of this module's own (a WeakMap per request cost more than the parse of a short query:
+ * docs/performance.md, "Reading headers and the query").
+ */
+const PARSED = Symbol('wafer.query');
 
 /** The request's query parameters, decoded leniently; parsed once per request. */
 export function query(req: WaferRequest): Params {
-  let q = parsed.get(req);
+  const holder = req as WaferRequest & { [PARSED]?: Params };
+  let q = holder[PARSED];
   if (q === undefined) {
     q = parseQuery(req.query);
-    parsed.set(req, q);
+    try {
+      holder[PARSED] = q;
+    } catch {
+      // A frozen object (not a wafer request): parsed again next time.
+    }
   }
   return q;
 }

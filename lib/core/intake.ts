@@ -7,7 +7,7 @@ import type { RequestHead } from '../../parser/types.js';
 import { addSize, growCapacity } from './limits.js';
 import { Request } from './request.js';
 import { Response, RESPONSE_KEEP_ALIVE, RESPONSE_TO_HEAD, RESPONSE_TO_HTTP10 } from './response.js';
-import { headRuleStatus, sameName, validateHead } from './validate.js';
+import { fieldCount, fieldNameIs, fieldNameLength, fieldValue, headRuleStatus, validateHead } from './validate.js';
 import { CloseState, EMPTY, Phase, ReadState, UpgradeState, stopReading, type ConnectionState } from './connection-state.js';
 import { takesUpgrade } from './upgrade.js';
 
@@ -120,10 +120,9 @@ export function onHead(conn: ConnectionState, head: RequestHead): void {
   // such a head is not HTTP we can read, so the connection closes after the answer.
   if (head.upgrade) res.keepAlive = false;
   let expect: string | undefined;
-  const raw = head.rawHeaders;
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i];
-    if (name.length === 6 && sameName(name, 'expect', 'Expect')) expect = raw[i + 1];
+  const fields = fieldCount(head);
+  for (let i = 0; i < fields; i++) {
+    if (fieldNameLength(head, i) === 6 && fieldNameIs(head, i, 'expect', 'Expect')) expect = fieldValue(head, i);
   }
   // HTTP/1.x only (505), Host, target form, CL/TE framing (400 when chunked is not final,
   // RFC 9112 §6.3; 501 for a coding we cannot decode, §6.1): the rules a parser leaves to the

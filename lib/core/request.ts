@@ -3,6 +3,7 @@
 // through push()/finish() and is read with `for await (const chunk of req)`.
 import { Buffer } from 'node:buffer';
 import type { RequestHead } from '../../parser/types.js';
+import type { HeadFields } from '../../parser/head-fields.js';
 import type { WaferRequest } from './types.js';
 import { sameName } from './validate.js';
 import { clientAddress, forwardedProtocol, type ProxyTrust } from './proxy.js';
@@ -43,11 +44,13 @@ export interface BodySource {
 export class Request implements WaferRequest {
   method: string;
   url: string;
-  rawHeaders: string[];
   httpVersion: string;
   body: Buffer = EMPTY;
   private _params: Record<string, string> | null = null;
   private _headers: Record<string, string | string[] | undefined> | null = null;
+  /** The head's fields: rawHeaders made from them on first read (parser/head-fields.ts), or given. */
+  private fields: HeadFields | null;
+  private _rawHeaders: string[] | null;
   private readonly source: BodySource;
   /** The body arrives through push()/finish() instead of `body`. */
   streaming = false;
@@ -70,7 +73,9 @@ export class Request implements WaferRequest {
   constructor(head: RequestHead, source: BodySource) {
     this.method = head.method;
     this.url = head.url;
-    this.rawHeaders = head.rawHeaders;
+    const fields = head.fields;
+    this.fields = fields ?? null;
+    this._rawHeaders = fields === undefined ? head.rawHeaders : null;
     // Constants for the versions served (no string built per request).
     this.httpVersion = head.versionMajor === 1 ? (head.versionMinor === 1 ? '1.1' : head.versionMinor === 0 ? '1.0' : `1.${head.versionMinor}`) : `${head.versionMajor}.${head.versionMinor}`;
     this.source = source;
@@ -117,8 +122,23 @@ export class Request implements WaferRequest {
     return trust === null ? 'http' : forwardedProtocol(this.rawHeaders, source.remoteAddress(), trust);
   }
 
+  /** Header fields as sent, flat: [name, value, …] (made on first read when the parser kept one string). */
+  get rawHeaders(): string[] {
+    let raw = this._rawHeaders;
+    if (raw === null) raw = this._rawHeaders = (this.fields as HeadFields).raw();
+    return raw;
+  }
+
+  set rawHeaders(value: string[]) {
+    this._rawHeaders = value;
+    this.fields = null;
+  }
+
   get headers(): Record<string, string | string[] | undefined> {
-    if (this._headers === null) this._headers = buildHeaders(this.rawHeaders);
+    if (this._headers === null) {
+      const raw = this._rawHeaders;
+      this._headers = raw !== null ? buildHeaders(raw) : fieldsToHeaders(this.fields as HeadFields);
+    }
     return this._headers;
   }
 
@@ -128,8 +148,13 @@ export class Request implements WaferRequest {
 
   /** The first value of a header, case-insensitive, without building the whole object. */
   header(name: string): string | undefined {
-    const raw = this.rawHeaders;
     const want = name.toLowerCase();
+    const raw = this._rawHeaders;
+    if (raw === null) {
+      const fields = this.fields as HeadFields;
+      for (let i = 0; i < fields.count; i++) if (fields.nameIs(i, want)) return fields.value(i);
+      return undefined;
+    }
     for (let i = 0; i < raw.length; i += 2) {
       if (sameName(raw[i], want)) return raw[i + 1];
     }
@@ -210,16 +235,54 @@ export class Request implements WaferRequest {
  * '; ' (RFC 6265 §5.4), `set-cookie` kept as an array (RFC 9110 §5.3 names it the exception).
  */
 export function buildHeaders(raw: string[]): Record<string, string | string[] | undefined> {
-  const out: Record<string, string | string[] | undefined> = Object.create(null);
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i].toLowerCase();
-    const value = raw[i + 1];
-    const prev = out[name];
-    if (name === 'set-cookie') {
-      if (prev === undefined) out[name] = [value];
-      else (prev as string[]).push(value);
-    } else if (prev === undefined) out[name] = value;
-    else out[name] = prev + (name === 'cookie' ? '; ' : ', ') + value;
-  }
+  const out = new HeaderObject() as Record<string, string | string[] | undefined>;
+  for (let i = 0; i < raw.length; i += 2) addHeader(out, lowerName(raw[i]), raw[i + 1]);
   return out;
+}
+
+/** buildHeaders() straight from a head's fields (no rawHeaders array made on the way). */
+export function fieldsToHeaders(fields: HeadFields): Record<string, string | string[] | undefined> {
+  const out = new HeaderObject() as Record<string, string | string[] | undefined>;
+  for (let i = 0; i < fields.count; i++) addHeader(out, lowerName(fields.name(i)), fields.value(i));
+  return out;
+}
+
+/**
+ * req.headers' class: its prototype is an empty object without a prototype, so no name a client
+ * sends (`__proto__`, `constructor`, `toString`) meets anything inherited, as with
+ * Object.create(null) — and V8 keeps its properties in fast mode (an object made by
+ * Object.create(null) starts as a hash table). Node's querystring.parse does the same.
+ */
+const HeaderObject = function HeaderObject(): void {} as unknown as new () => object;
+HeaderObject.prototype = Object.create(null);
+
+function addHeader(out: Record<string, string | string[] | undefined>, name: string, value: string): void {
+  const prev = out[name];
+  if (name === 'set-cookie') {
+    if (prev === undefined) out[name] = [value];
+    else (prev as string[]).push(value);
+  } else if (prev === undefined) out[name] = value;
+  else out[name] = prev + (name === 'cookie' ? '; ' : ', ') + value;
+}
+
+/**
+ * The common request field names, as browsers, curl and proxies spell them, to their lower
+ * case: one lookup instead of toLowerCase() making a new string for every mixed-case name of
+ * every request. Any other name is lower-cased.
+ */
+const LOWER_NAMES = new Map<string, string>();
+for (const name of ['Host', 'User-Agent', 'Accept', 'Accept-Language', 'Accept-Encoding', 'Accept-Charset', 'Cookie',
+  'Connection', 'Content-Type', 'Content-Length', 'Transfer-Encoding', 'Authorization', 'Cache-Control', 'Pragma',
+  'Referer', 'Origin', 'Upgrade', 'Upgrade-Insecure-Requests', 'If-None-Match', 'If-Modified-Since', 'Range',
+  'Expect', 'DNT', 'TE', 'Priority', 'X-Request-Id', 'X-Requested-With', 'X-Forwarded-For', 'X-Forwarded-Proto',
+  'X-Forwarded-Host', 'X-Real-IP', 'Forwarded', 'Via', 'Sec-Fetch-Dest', 'Sec-Fetch-Mode', 'Sec-Fetch-Site',
+  'Sec-Fetch-User', 'Sec-CH-UA', 'Sec-CH-UA-Mobile', 'Sec-CH-UA-Platform', 'Sec-WebSocket-Key',
+  'Sec-WebSocket-Version', 'Sec-WebSocket-Extensions', 'Sec-WebSocket-Protocol']) {
+  const lower = name.toLowerCase();
+  LOWER_NAMES.set(name, lower);
+  LOWER_NAMES.set(lower, lower);
+}
+
+function lowerName(name: string): string {
+  return LOWER_NAMES.get(name) ?? name.toLowerCase();
 }

@@ -30,6 +30,31 @@ export function sameName(name: string, lower: string, title?: string): boolean {
   return true;
 }
 
+// A head's fields, read in place when the parser kept them as one string (head.fields), else
+// from rawHeaders — without making a wrapper for either.
+
+/** How many header fields the head has. */
+export function fieldCount(head: RequestHead): number {
+  const fields = head.fields;
+  return fields !== undefined ? fields.count : head.rawHeaders.length >> 1;
+}
+
+export function fieldNameLength(head: RequestHead, i: number): number {
+  const fields = head.fields;
+  return fields !== undefined ? fields.nameLength(i) : head.rawHeaders[2 * i].length;
+}
+
+/** Field i's name is `lower`, ignoring ASCII case (`title`: the usual spelling, tried first on strings). */
+export function fieldNameIs(head: RequestHead, i: number, lower: string, title?: string): boolean {
+  const fields = head.fields;
+  return fields !== undefined ? fields.nameIs(i, lower) : sameName(head.rawHeaders[2 * i], lower, title);
+}
+
+export function fieldValue(head: RequestHead, i: number): string {
+  const fields = head.fields;
+  return fields !== undefined ? fields.value(i) : head.rawHeaders[2 * i + 1];
+}
+
 /**
  * The rules validateHead() enforces, by the ids of parser/RULES.md ("Rule ids"). Stable: code
  * may switch on them (the engine answers with headRuleStatus(); tests assert them).
@@ -89,19 +114,21 @@ export function validateHead(head: RequestHead, caches: ServerCaches = NO_CACHES
   let lengths = 0;
   let length = '';
   let te: string | null = null;
-  const raw = head.rawHeaders;
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i];
-    // The length test first: most fields are none of these three.
-    if (name.length === 4 && sameName(name, 'host', 'Host')) {
+  // By length first (most fields are none of these three), then by spelling, read in place:
+  // only the values of these fields are made into strings (parser/head-fields.ts).
+  const count = fieldCount(head);
+  for (let i = 0; i < count; i++) {
+    const n = fieldNameLength(head, i);
+    if (n === 4 && fieldNameIs(head, i, 'host', 'Host')) {
       hosts++;
-      host = raw[i + 1];
-    } else if (name.length === 14 && sameName(name, 'content-length', 'Content-Length')) {
+      host = fieldValue(head, i);
+    } else if (n === 14 && fieldNameIs(head, i, 'content-length', 'Content-Length')) {
       lengths++;
-      length = raw[i + 1];
-    } else if (name.length === 17 && sameName(name, 'transfer-encoding', 'Transfer-Encoding')) {
+      length = fieldValue(head, i);
+    } else if (n === 17 && fieldNameIs(head, i, 'transfer-encoding', 'Transfer-Encoding')) {
       // RFC 9110 §5.3: repeated field lines are one list, joined with commas.
-      te = te === null ? raw[i + 1] : te + ',' + raw[i + 1];
+      const value = fieldValue(head, i);
+      te = te === null ? value : te + ',' + value;
     }
   }
 
