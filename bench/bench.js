@@ -2,7 +2,7 @@
 // ceiling. Servers run pinned to one CPU, the load (wrk or our Node clients) on the other;
 // warm-up, then interleaved rounds (A B C … A B C …); medians and min–max.
 // Flags: --quick, --only=a,b  --scenarios=varied,varied-pipeline,varied-headers-pipeline,hello,
-//        pipeline,echo,json,upload,latency,memory (default: all; --quick: varied-pipeline,hello,pipeline,memory)
+//        pipeline,echo,json,upload,latency-varied,latency,memory (default: all; --quick: varied-pipeline,hello,pipeline,memory)
 //        --rounds=N --duration=S --warmup=S --rate=N --idle=N --out=PREFIX --note=TEXT
 import fs from 'node:fs';
 import path from 'node:path';
@@ -38,7 +38,7 @@ const quick = flags.quick;
 const opt = {
   mode: quick ? 'quick' : 'full',
   contenders: (flags.only ?? (quick ? 'ceiling,node-http,wafer-edge' : CONTENDERS.filter((c) => !c.tls).map((c) => c.id).join(','))).split(','),
-  scenarios: (flags.scenarios ?? (quick ? 'varied-pipeline,hello,pipeline,memory' : `${SCENARIOS.map((s) => s.id).join(',')},latency,memory`)).split(','),
+  scenarios: (flags.scenarios ?? (quick ? 'varied-pipeline,hello,pipeline,memory' : `${SCENARIOS.map((s) => s.id).join(',')},latency-varied,latency,memory`)).split(','),
   rounds: Number(flags.rounds ?? 3),
   duration: Number(flags.duration ?? (quick ? 2 : 5)),
   warmup: Number(flags.warmup ?? (quick ? 1 : 3)),
@@ -110,7 +110,7 @@ function replan() {
     plan(n, opt.warmup + 0.5);
     plan(n * opt.rounds, opt.duration + 0.5);
   }
-  if (opt.scenarios.includes('latency')) plan(avail().length * opt.latencyRounds, opt.latencySeconds + opt.latencyWarmup + 1);
+  for (const id of ['latency', 'latency-varied']) if (opt.scenarios.includes(id)) plan(avail().length * opt.latencyRounds, opt.latencySeconds + opt.latencyWarmup + 1);
   if (opt.scenarios.includes('memory')) plan(avail().length, 8);
 }
 
@@ -149,7 +149,7 @@ async function stopAll() {
   servers.clear();
 }
 
-const needsRunningServers = throughputScenarios.length > 0 || opt.scenarios.includes('latency');
+const needsRunningServers = throughputScenarios.length > 0 || opt.scenarios.includes('latency') || opt.scenarios.includes('latency-varied');
 if (needsRunningServers) {
   for (const c of avail()) {
     try {
@@ -204,13 +204,14 @@ for (const s of throughputScenarios) {
 }
 
 // ---------------------------------------------------------------- latency at a fixed rate
-let latency = null;
-if (opt.scenarios.includes('latency')) {
-  latency = { rate: opt.rate, connections: opt.latencyConnections, seconds: opt.latencySeconds, rounds: opt.latencyRounds, results: {} };
+// `latency-varied` first (1,024 different browser-like requests, as the varied scenarios), then
+// `latency` (the same GET / every time).
+async function latencyRuns(varied) {
+  const out = { rate: opt.rate, connections: opt.latencyConnections, seconds: opt.latencySeconds, rounds: opt.latencyRounds, varied, results: {} };
   const runs = {};
   for (let r = 1; r <= opt.latencyRounds; r++) {
     for (const c of avail()) {
-      const step = `latency at ${fmt(opt.rate)} req/s · ${c.label}` + (opt.latencyRounds > 1 ? ` · round ${r}/${opt.latencyRounds}` : '');
+      const step = `latency at ${fmt(opt.rate)} req/s${varied ? ', varied requests' : ''} · ${c.label}` + (opt.latencyRounds > 1 ? ` · round ${r}/${opt.latencyRounds}` : '');
       try {
         const res = await runRateClient({
           port: servers.get(c.id).port,
@@ -219,12 +220,13 @@ if (opt.scenarios.includes('latency')) {
           warmupSeconds: opt.latencyWarmup,
           connections: opt.latencyConnections,
           cpu: cpus.load,
+          varied,
         });
         if (res.latencyMs) (runs[c.id] ??= []).push(res);
         const l = res.latencyMs;
         progress(step, opt.latencySeconds + opt.latencyWarmup + 1, l ? `p50 ${l.p50} ms, p99 ${l.p99} ms` : 'no answers');
       } catch (e) {
-        warn(`latency · ${c.id} · round ${r}: ${e.message}`);
+        warn(`latency${varied ? '-varied' : ''} · ${c.id} · round ${r}: ${e.message}`);
         progress(step, opt.latencySeconds + opt.latencyWarmup + 1, 'failed');
       }
     }
@@ -233,9 +235,12 @@ if (opt.scenarios.includes('latency')) {
   // the p99 of every round beside it.
   for (const [id, list] of Object.entries(runs)) {
     const sorted = [...list].sort((a, b) => a.latencyMs.p99 - b.latencyMs.p99);
-    latency.results[id] = { ...sorted[(sorted.length - 1) >> 1], p99Rounds: list.map((x) => x.latencyMs.p99) };
+    out.results[id] = { ...sorted[(sorted.length - 1) >> 1], p99Rounds: list.map((x) => x.latencyMs.p99) };
   }
+  return out;
 }
+const latencyVaried = opt.scenarios.includes('latency-varied') ? await latencyRuns(true) : null;
+const latency = opt.scenarios.includes('latency') ? await latencyRuns(false) : null;
 await stopAll();
 
 // ---------------------------------------------------------------- memory: RSS per idle connection
@@ -294,6 +299,7 @@ const result = {
   },
   contenders: contenders.map(({ id, label, available, reason }) => ({ id, label, available, reason })),
   throughput,
+  latencyVaried,
   latency,
   memory,
 };

@@ -37,12 +37,13 @@ export function readmeTable(result) {
         `${x(ratios[s.id][SUBJECT].vsNode)} | ${x(ratios[s.id][SUBJECT].vsCeiling)} |`,
     );
   }
-  const lat = result.latency?.results;
-  if (lat?.[SUBJECT]) {
+  for (const l of [result.latencyVaried, result.latency]) {
+    const lat = l?.results;
+    if (!lat?.[SUBJECT]) continue;
     const p99 = (id) => lat[id]?.latencyMs?.p99;
     const ms = (id) => (Number.isFinite(p99(id)) ? `${p99(id)} ms` : '—');
     lines.push(
-      `| p99 latency at ${int(result.latency.rate)} req/s (lower is better) | **${ms(SUBJECT)}** | ${ms(BASELINE)} | ${ms(OTHER)} | ` +
+      `| p99 latency at ${int(l.rate)} req/s${l.varied ? ', varied requests' : ''} (lower is better) | **${ms(SUBJECT)}** | ${ms(BASELINE)} | ${ms(OTHER)} | ` +
         `${ratio(p99(SUBJECT), p99(BASELINE))} | ${ratio(p99(SUBJECT), p99(CEILING))} |`,
     );
   }

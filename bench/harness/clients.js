@@ -32,9 +32,9 @@ function firstJsonLine(child, timeoutMs, what) {
   });
 }
 
-export async function runRateClient({ port, rate, seconds, warmupSeconds, connections, cpu }) {
+export async function runRateClient({ port, rate, seconds, warmupSeconds, connections, cpu, varied = false }) {
   const script = path.join(BENCH_DIR, 'harness', 'rate-client.js');
-  const [cmd, args] = pinned(cpu, process.execPath, [script, port, rate, seconds, warmupSeconds, connections].map(String));
+  const [cmd, args] = pinned(cpu, process.execPath, [script, ...[port, rate, seconds, warmupSeconds, connections].map(String), ...(varied ? ['varied'] : [])]);
   const child = track(spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] }));
   return firstJsonLine(child, (seconds + warmupSeconds + 30) * 1000, 'rate client');
 }

@@ -7,10 +7,17 @@
 // one is still outstanding), so a slow server can't slow the schedule down (no coordinated
 // omission). Latency is measured from the moment a request was written to the moment its whole
 // response was read; how far the client itself fell behind its schedule is reported alongside.
+//
+// A sixth argument `varied` sends 1,024 different browser-like requests in turn (browser-heads.js)
+// instead of the same GET / every time.
 import net from 'node:net';
+import { browserHead } from './browser-heads.js';
 
-const [port, rate, seconds, warmupSeconds, connections] = process.argv.slice(2).map(Number);
-const REQUEST = Buffer.from('GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+const [port, rate, seconds, warmupSeconds, connections] = process.argv.slice(2, 7).map(Number);
+const VARIED = process.argv[7] === 'varied';
+const REQUESTS = VARIED
+  ? Array.from({ length: 1024 }, (_, n) => Buffer.from(browserHead(n), 'latin1'))
+  : [Buffer.from('GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n')];
 const total = Math.round(rate * (seconds + warmupSeconds));
 const warmup = Math.round(rate * warmupSeconds);
 const latencies = new Float64Array(total);
@@ -115,7 +122,7 @@ function tick() {
     if (lag > 1) lateSends++;
     const c = conns[sent % connections];
     c.pending.push({ index: sent, at: performance.now() });
-    c.socket.write(REQUEST);
+    c.socket.write(REQUESTS[sent % REQUESTS.length]);
     sent++;
   }
   if (sent < total) setImmediate(tick);

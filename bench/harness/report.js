@@ -19,12 +19,21 @@ export function analyse(result) {
   const verdict = (value, ok) => (value === null || value === undefined || Number.isNaN(value) ? null : ok(value));
   const lat = result.latency?.results ?? {};
   const p99 = (id) => lat[id]?.latencyMs?.p99 ?? null;
+  const latVaried = result.latencyVaried?.results ?? {};
+  const p99Varied = (id) => latVaried[id]?.latencyMs?.p99 ?? null;
   const perConn = result.memory?.results?.[SUBJECT]?.perConnKiB ?? null;
   const targets = [
     // Issue 17's goals for traffic that differs request by request (bench/wrk/varied.lua).
     { name: 'varied requests, keep-alive', goal: '≥ 1.0x ceiling', value: ratio('varied', 'vsCeiling'), show: x, ok: (v) => v >= 1.0 },
     { name: 'varied requests, 16-deep pipelining', goal: '≥ 0.7x ceiling', value: ratio('varied-pipeline', 'vsCeiling'), show: x, ok: (v) => v >= 0.7 },
     { name: 'varied, handler reads headers + query, pipelined', goal: '≥ 0.6x ceiling', value: ratio('varied-headers-pipeline', 'vsCeiling'), show: x, ok: (v) => v >= 0.6 },
+    {
+      name: result.latencyVaried ? `p99 latency at ${fmt(result.latencyVaried.rate)} req/s, varied requests` : 'p99 latency at a fixed rate, varied requests',
+      goal: `≤ node:http (${p99Varied(BASELINE) ?? '—'} ms)`,
+      value: p99Varied(SUBJECT) !== null && p99Varied(BASELINE) !== null ? p99Varied(SUBJECT) : null,
+      show: (v) => `${v} ms`,
+      ok: (v) => v <= p99Varied(BASELINE),
+    },
     { name: 'keep-alive hello', goal: '≥ 1.0x ceiling', value: ratio('hello', 'vsCeiling'), show: x, ok: (v) => v >= 1.0 },
     { name: '16-deep pipelining', goal: '≥ 0.6x ceiling', value: ratio('pipeline', 'vsCeiling'), show: x, ok: (v) => v >= 0.6 },
     { name: '4 KB JSON POST echoed', goal: '≥ 2x node:http', value: ratio('echo', 'vsNode'), show: x, ok: (v) => v >= 2 },
@@ -88,11 +97,11 @@ export function toMarkdown(result, { svgName }) {
     }
     lines.push('');
   }
-  if (result.latency) {
-    const l = result.latency;
+  for (const l of [result.latencyVaried, result.latency]) {
+    if (!l) continue;
     const rounds = l.rounds ?? 1;
     lines.push(
-      `Latency at a fixed ${fmt(l.rate)} req/s (GET /, our open-loop Node client on the load CPU, ${l.connections} connections, ` +
+      `Latency at a fixed ${fmt(l.rate)} req/s (${l.varied ? '1,024 different browser-like requests in turn, as the varied scenarios' : 'GET /'}, our open-loop Node client on the load CPU, ${l.connections} connections, ` +
         `${l.seconds} s after a 2 s warm-up; measured from write to complete response; not wrk)` +
         (rounds > 1 ? `; ${rounds} interleaved runs per server, each row the run with the median p99:` : ':'),
       '',
