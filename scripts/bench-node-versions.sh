@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The benchmark's headline ratios on each Node version `engines` names: wafer edge against
-# node:http and against the raw node:net ceiling, keep-alive hello and 16-deep pipelining (the
-# `npm run bench:quick` harness, those two scenarios). Versions are interleaved (20 22 24, 20 22
+# node:http and against the raw node:net ceiling, on varied traffic (keep-alive, 16-deep
+# pipelining, and the handler that reads headers) and on identical requests (keep-alive hello,
+# 16-deep pipelining) — the `npm run bench:quick` harness, those five scenarios. Versions are interleaved (20 22 24, 20 22
 # 24, …) so that a machine whose speed drifts hurts them alike; each cell of the table is the
 # median over the repetitions of that run's median ratio. Writes bench/results/node-versions.md.
 #
@@ -13,6 +14,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPS=${REPS:-3}
+SCENARIOS=varied,varied-pipeline,varied-headers-pipeline,hello,pipeline
 OUT=bench/results/tmp/node-versions
 current=$(node -v)
 versions=("${current#v}")
@@ -29,7 +31,7 @@ if [[ ${1:-} != --report ]]; then
     for v in "${versions[@]}"; do
       bin=$(binOf "$v")
       echo "== repetition $r/$REPS, node $v ($(date -u +%T), load $(cut -d' ' -f1 /proc/loadavg))"
-      PATH="$bin:$PATH" node bench/bench.js --quick --scenarios=hello,pipeline --out="$OUT-$v-$r" --note="node $v, repetition $r" | tail -1
+      PATH="$bin:$PATH" node bench/bench.js --quick --scenarios=$SCENARIOS --out="$OUT-$v-$r" --note="node $v, repetition $r" | tail -1
     done
   done
 fi
